@@ -1,0 +1,98 @@
+using System.Diagnostics;
+
+namespace Energizer.ML.Tests.Foundation;
+
+/// <summary>
+/// Packs the library, makes a new console app that references only the nupkg from a local folder
+/// feed, and runs a TorchSharp computation in it: proves the buildTransitive fix-up ships.
+/// </summary>
+[TestClass]
+public sealed class PackageSmokeTests
+{
+    [TestMethod]
+    [Timeout(600_000, CooperativeCancellation = true)]
+    public void PackedLibraryRunsTorchSharpInAFreshConsoleApp()
+    {
+        string repo = RepositoryRoot();
+        string work = Directory.CreateTempSubdirectory("energizer-pack-").FullName;
+        string version = $"0.0.0-smoke.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
+        string cachedPackage = Path.Combine(NuGetPackagesFolder(), "energizer.ml", version);
+        try
+        {
+            string feed = Path.Combine(work, "feed");
+            Run(repo, "dotnet", "pack", Path.Combine(repo, "src", "Energizer.ML", "Energizer.ML.csproj"), "-c", "Release",
+                "-o", feed, "--artifacts-path", Path.Combine(work, "pack-artifacts"), $"-p:Version={version}");
+            Assert.IsTrue(File.Exists(Path.Combine(feed, $"Energizer.ML.{version}.nupkg")), "the package was written");
+
+            string app = Path.Combine(work, "app");
+            Directory.CreateDirectory(app);
+            File.WriteAllText(Path.Combine(app, "NuGet.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="local" value="{feed}" />
+                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+                  </packageSources>
+                </configuration>
+                """);
+            File.WriteAllText(Path.Combine(app, "Smoke.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <NoWarn>NU1603</NoWarn>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="Energizer.ML" Version="{version}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            // Plain TorchSharp, no Energizer.ML call first: only the build-time fix-up can make it load.
+            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+                using TorchSharp;
+                using var a = torch.tensor(new float[] { 1, 2, 3, 4 }, 2, 2);
+                using var b = a.matmul(a);
+                Console.WriteLine("result " + string.Join(",", b.data<float>().ToArray()));
+                """);
+            string output = Run(app, "dotnet", "run", "-c", "Release");
+            // [[1,2],[3,4]]^2 = [[1+6, 2+8], [3+12, 6+16]] = [[7,10],[15,22]]
+            StringAssert.Contains(output, "result 7,10,15,22");
+        }
+        finally
+        {
+            Directory.Delete(work, true);
+            if (Directory.Exists(cachedPackage)) Directory.Delete(cachedPackage, true);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Energizer.ML.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Energizer.ML.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string NuGetPackagesFolder() =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    private static string Run(string directory, string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment.Remove("MSBuildExtensionsPath");
+        start.Environment.Remove("MSBuildSDKsPath");
+        start.Environment.Remove("MSBUILD_EXE_PATH");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        string all = stdout.Result + stderr.Result;
+        Assert.AreEqual(0, process.ExitCode, $"{file} {string.Join(' ', arguments)} failed in {directory}:\n{all}");
+        return all;
+    }
+}
