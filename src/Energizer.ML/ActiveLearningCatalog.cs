@@ -1,0 +1,52 @@
+using Energizer.ML.Acquisition;
+using Energizer.ML.Inference;
+using Energizer.ML.Scoring;
+using Microsoft.ML;
+
+namespace Energizer.ML;
+
+/// <summary>
+/// Active learning in ML.NET: <c>mlContext.ActiveLearning()</c> gives the pool scorer, streaming
+/// top-k selection and the active-learning trainer.
+/// </summary>
+public sealed class ActiveLearningCatalog
+{
+    internal ActiveLearningCatalog(MLContext context) => Context = context;
+
+    /// <summary>The context this catalog was made from (seeds and logging).</summary>
+    public MLContext Context { get; }
+
+    /// <summary>
+    /// A scorer estimator: adds an <c>Acquisition</c> column (higher = more worth labelling) to
+    /// every pool row, computed lazily batch by batch from <paramref name="learner"/>'s predictions.
+    /// </summary>
+    /// <param name="learner">A fitted learner (any ML.NET chain ending in a classifier, or a TorchClassifier).</param>
+    /// <param name="strategy">The acquisition strategy.</param>
+    /// <param name="inference">How the learner behaves on the pool; default <see cref="InferenceMode.Deterministic"/>.</param>
+    /// <param name="outputColumnName">The score column's name.</param>
+    /// <param name="batchSize">Rows scored together.</param>
+    public AcquisitionScorerEstimator ScoreAcquisition(
+        ITransformer learner, AcquisitionStrategy strategy, InferenceMode? inference = null,
+        string outputColumnName = "Acquisition", int batchSize = 256) =>
+        ScoreAcquisition(learner, new AcquisitionScorerOptions
+        {
+            Strategy = strategy,
+            Inference = inference ?? InferenceMode.Deterministic,
+            OutputColumnName = outputColumnName,
+            BatchSize = batchSize,
+        });
+
+    /// <summary>A scorer estimator with every option spelled out.</summary>
+    public AcquisitionScorerEstimator ScoreAcquisition(ITransformer learner, AcquisitionScorerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(learner);
+        ArgumentNullException.ThrowIfNull(options);
+        return new AcquisitionScorerEstimator(Context, learner, options);
+    }
+
+    /// <summary>
+    /// Streams <paramref name="scored"/> once and keeps the best <paramref name="k"/> unlabelled
+    /// rows (O(k) memory; ties to the lower row id). See <see cref="TopKSelector"/>.
+    /// </summary>
+    public Selection SelectTopK(IDataView scored, int k, SelectionOptions? options = null) => TopKSelector.Select(scored, k, options);
+}

@@ -1,0 +1,113 @@
+using Energizer.ML.Acquisition;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Energizer.ML.Inference;
+
+/// <summary>
+/// Reads the learner's <c>Score</c> column (multiclass) or <c>Probability</c> column (calibrated
+/// binary) on the pool: T = 1. Works for any ML.NET classifier.
+/// </summary>
+internal sealed class DeterministicInference : InferenceMode
+{
+    public override string Name => "Deterministic";
+
+    public override BoundInference Bind(ITransformer learner, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings)
+    {
+        ArgumentNullException.ThrowIfNull(learner);
+        ArgumentNullException.ThrowIfNull(poolSchema);
+        var output = learner.GetOutputSchema(poolSchema);
+        var embedding = EmbeddingColumn.Resolve(poolSchema, embeddingColumnName, needEmbeddings,
+            "deterministic inference has no network to take a penultimate layer from");
+        var score = output.GetColumnOrNull("Score");
+        if (score is { } s && s.Type is VectorDataViewType { ItemType: NumberDataViewType n, Size: > 1 } v && n.RawType == typeof(float))
+            return new Bound(learner, "Score", v.Size, binary: false, embedding);
+        if (output.GetColumnOrNull("Probability") is { Type: NumberDataViewType p } && p.RawType == typeof(float))
+            return new Bound(learner, "Probability", 2, binary: true, embedding);
+        throw new ArgumentException(
+            "Deterministic inference needs a learner that outputs a 'Score' column of class probabilities (a multiclass trainer) "
+            + "or a 'Probability' column (a calibrated binary trainer); this learner outputs "
+            + (score is null ? "no 'Score' column" : $"'Score' of type {score.Value.Type}") + ".",
+            nameof(learner));
+    }
+
+    private sealed class Bound(ITransformer learner, string column, int classes, bool binary, EmbeddingColumn? embedding) : BoundInference
+    {
+        public override int ClassCount => classes;
+
+        public override int Iterations => 1;
+
+        public override int EmbeddingSize => embedding?.Size ?? 0;
+
+        public override IDataView Prepare(IDataView pool) => learner.Transform(pool);
+
+        public override IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema prepared)
+        {
+            yield return prepared[column];
+            if (embedding is not null) yield return prepared[embedding.Name];
+        }
+
+        public override InferenceReader CreateReader(DataViewRowCursor cursor) => new Reader(this, cursor);
+
+        private sealed class Reader : InferenceReader
+        {
+            private readonly Bound _bound;
+            private readonly ValueGetter<VBuffer<float>>? _score;
+            private readonly ValueGetter<float>? _probability;
+            private readonly EmbeddingColumn.Reader? _embedding;
+            private VBuffer<float> _row;
+
+            public Reader(Bound bound, DataViewRowCursor cursor)
+            {
+                _bound = bound;
+                var column = cursor.Schema[bound.Column];
+                if (bound.Binary) _probability = cursor.GetGetter<float>(column);
+                else _score = cursor.GetGetter<VBuffer<float>>(column);
+                _embedding = bound.Embedding?.CreateReader(cursor);
+                Cursor = cursor;
+            }
+
+            private DataViewRowCursor Cursor { get; }
+
+            public override (ProbabilityTensor Probabilities, float[]? Embeddings)? Next(int maxRows, Action onRow)
+            {
+                int classes = _bound.ClassCount;
+                var values = new float[maxRows * classes];
+                var embeddings = _embedding is null ? null : new float[maxRows * _embedding.Size];
+                int rows = 0;
+                while (rows < maxRows && Cursor.MoveNext())
+                {
+                    onRow();
+                    var target = values.AsSpan(rows * classes, classes);
+                    if (_probability is not null)
+                    {
+                        float p = 0;
+                        _probability(ref p);
+                        target[0] = 1 - p;
+                        target[1] = p;
+                    }
+                    else
+                    {
+                        _score!(ref _row);
+                        _row.CopyTo(target);
+                    }
+                    _embedding?.Read(embeddings.AsSpan(rows * _embedding.Size, _embedding.Size));
+                    rows++;
+                }
+                if (rows == 0) return null;
+                if (rows < maxRows)
+                {
+                    Array.Resize(ref values, rows * classes);
+                    if (embeddings is not null) Array.Resize(ref embeddings, rows * _embedding!.Size);
+                }
+                return (new ProbabilityTensor(values, 1, rows, classes), embeddings);
+            }
+        }
+
+        private string Column => column;
+
+        private bool Binary => binary;
+
+        private EmbeddingColumn? Embedding => embedding;
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.ML;
+
+namespace Energizer.ML.Inference;
+
+/// <summary>
+/// How a fitted learner behaves on the pool: it turns rows into T×N×C class probabilities
+/// (T = 1 for a deterministic learner, the number of stochastic passes for MC-Dropout, the
+/// number of members for an ensemble).
+/// </summary>
+public abstract class InferenceMode
+{
+    /// <summary>The learner's own <c>Score</c> column: works for any ML.NET multiclass model, and
+    /// for calibrated binary models (their <c>Probability</c> becomes two classes).</summary>
+    public static InferenceMode Deterministic { get; } = new DeterministicInference();
+
+    /// <summary>A short description for reports, e.g. "MC-Dropout(T=10)".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>
+    /// Binds this mode to a fitted learner for pools of <paramref name="poolSchema"/>; throws a
+    /// clear error when the learner does not fit this mode (saying what to use instead).
+    /// </summary>
+    /// <param name="learner">The fitted learner (any chain ending in a classifier).</param>
+    /// <param name="poolSchema">The schema of the pool that will be scored.</param>
+    /// <param name="embeddingColumnName">A pool column (known-size vector of Single) to use as row
+    /// embeddings for diversity strategies; null when the learner should provide them, if it can.</param>
+    /// <param name="needEmbeddings">Whether the strategy needs embeddings.</param>
+    public abstract BoundInference Bind(ITransformer learner, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings);
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}

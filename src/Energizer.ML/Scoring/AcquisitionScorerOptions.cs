@@ -1,0 +1,37 @@
+using Energizer.ML.Acquisition;
+using Energizer.ML.Inference;
+
+namespace Energizer.ML.Scoring;
+
+/// <summary>Options of the pool scorer (<see cref="AcquisitionScorerEstimator"/>).</summary>
+public sealed class AcquisitionScorerOptions
+{
+    /// <summary>The acquisition strategy (required); for batch-aware strategies the column holds their pre-filter score.</summary>
+    public AcquisitionStrategy? Strategy { get; set; }
+
+    /// <summary>How the learner behaves on the pool. Default: <see cref="InferenceMode.Deterministic"/>.</summary>
+    public InferenceMode Inference { get; set; } = InferenceMode.Deterministic;
+
+    /// <summary>Name of the added score column. Default "Acquisition".</summary>
+    public string OutputColumnName { get; set; } = "Acquisition";
+
+    /// <summary>Name of the added row-id column (Int64), the row's position in the pool, added
+    /// when <see cref="IdColumnName"/> is null. Default "RowId".</summary>
+    public string RowIdColumnName { get; set; } = "RowId";
+
+    /// <summary>A pool column (integer) that identifies rows; null to use positions in the pool.</summary>
+    public string? IdColumnName { get; set; }
+
+    /// <summary>When set, a column of this name receives the mean class probabilities (over T).</summary>
+    public string? MeanProbabilitiesColumnName { get; set; }
+
+    /// <summary>A pool column (known-size vector of Single) to use as embeddings for diversity
+    /// strategies, instead of the learner's penultimate layer.</summary>
+    public string? EmbeddingColumnName { get; set; }
+
+    /// <summary>Rows scored together. Default 256.</summary>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>Tolerance on each row's probability sum before the strategy refuses it. Default 1e-3.</summary>
+    public double ProbabilityTolerance { get; set; } = 1e-3;
+}

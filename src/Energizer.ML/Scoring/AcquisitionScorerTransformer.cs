@@ -1,0 +1,77 @@
+using Energizer.ML.Acquisition;
+using Energizer.ML.Inference;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Energizer.ML.Scoring;
+
+/// <summary>
+/// Scores pool rows for acquisition: a fitted learner, an inference mode and a strategy. Its
+/// <see cref="Transform"/> is lazy and adds the acquisition column (see
+/// <see cref="AcquisitionScorerOptions"/>) to every row, computed batch by batch in the cursor.
+/// </summary>
+public sealed class AcquisitionScorerTransformer : ITransformer
+{
+    internal AcquisitionScorerTransformer(ITransformer learner, AcquisitionScorerOptions options)
+    {
+        Learner = learner ?? throw new ArgumentNullException(nameof(learner));
+        Options = Validate(options);
+        Strategy = options.Strategy!;
+    }
+
+    /// <summary>The fitted learner whose predictions are scored.</summary>
+    public ITransformer Learner { get; }
+
+    /// <summary>The options (strategy, inference mode, column names, batch size).</summary>
+    public AcquisitionScorerOptions Options { get; }
+
+    /// <summary>The acquisition strategy.</summary>
+    public AcquisitionStrategy Strategy { get; }
+
+    /// <summary>False: scores are computed for batches of rows, not one row at a time.</summary>
+    public bool IsRowToRowMapper => false;
+
+    /// <summary>Binds the inference mode to the learner for pools of <paramref name="poolSchema"/>.</summary>
+    internal BoundInference Bind(DataViewSchema poolSchema)
+    {
+        if (Options.IdColumnName is { } id)
+            IdReader.Check(poolSchema.GetColumnOrNull(id) ?? throw new ArgumentException($"Id column '{id}' is not in the pool.", nameof(poolSchema)));
+        return Options.Inference.Bind(Learner, poolSchema, Options.EmbeddingColumnName, Strategy.NeedsEmbeddings);
+    }
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return ScoredColumns.Create(Options, Bind(inputSchema), inputSchema, Strategy).Schema;
+    }
+
+    /// <summary>Returns the pool with the acquisition column added; nothing is scored until a cursor moves.</summary>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new ScoredPoolView(input, Bind(input.Schema), Strategy, Options);
+    }
+
+    /// <summary>Not supported: a scorer is rebuilt from its learner, which is what to save.</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        throw new NotSupportedException("The acquisition scorer scores rows in batches and is not a row-to-row mapper; use Transform.");
+
+    /// <summary>Not supported: save the learner (<see cref="Learner"/>) and rebuild the scorer with the catalog.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+        throw new NotSupportedException("Save the learner (AcquisitionScorerTransformer.Learner) and rebuild the scorer with mlContext.ActiveLearning().ScoreAcquisition.");
+
+    private static AcquisitionScorerOptions Validate(AcquisitionScorerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Strategy is null) throw new ArgumentException("AcquisitionScorerOptions.Strategy must be set.", nameof(options));
+        if (options.Inference is null) throw new ArgumentException("AcquisitionScorerOptions.Inference must be set.", nameof(options));
+        if (options.BatchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "AcquisitionScorerOptions.BatchSize must be positive.");
+        if (string.IsNullOrWhiteSpace(options.OutputColumnName))
+            throw new ArgumentException("AcquisitionScorerOptions.OutputColumnName must be a column name.", nameof(options));
+        if (options.IdColumnName is null && string.IsNullOrWhiteSpace(options.RowIdColumnName))
+            throw new ArgumentException("AcquisitionScorerOptions.RowIdColumnName must be a column name when IdColumnName is not set.", nameof(options));
+        return options;
+    }
+}

@@ -1,0 +1,190 @@
+using Energizer.ML.Acquisition;
+using Energizer.ML.Inference;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Energizer.ML.Scoring;
+
+/// <summary>
+/// Reads a batch ahead on one cursor of the prepared view, scores it, then hands the rows out
+/// while a second cursor over the pool supplies the pool's own columns (only when asked for).
+/// </summary>
+internal sealed class ScoringCursor : DataViewRowCursor
+{
+    private readonly ScoredPoolView _view;
+    private readonly bool[] _active;
+    private readonly DataViewRowCursor _ahead;
+    private readonly DataViewRowCursor? _out;
+    private readonly InferenceReader _reader;
+    private readonly Func<long> _currentId;
+    private readonly int _stripe;
+    private readonly int _stripes;
+    private readonly int _batchSize;
+    private long _batchNumber;
+    private long _aheadPosition = -1;
+    private long _position = -1;
+    private long[] _ids;
+    private float[] _scores;
+    private ProbabilityTensor? _probabilities;
+    private float[]? _embeddings;
+    private double[]? _mean;
+    private int _count;
+    private int _index;
+    private bool _done;
+
+    public ScoringCursor(ScoredPoolView view, IEnumerable<DataViewSchema.Column> columnsNeeded, int stripe, int stripes)
+    {
+        _view = view;
+        _stripe = stripe;
+        _stripes = stripes;
+        _batchSize = view.Options.BatchSize;
+        _active = new bool[view.Schema.Count];
+        foreach (var column in columnsNeeded) _active[column.Index] = true;
+
+        var aheadColumns = view.Binding.InputColumns(view.Prepared.Schema).ToList();
+        if (view.IdColumn is { } idColumn) aheadColumns.Add(idColumn);
+        _ahead = view.Prepared.GetRowCursor(aheadColumns);
+        _reader = view.Binding.CreateReader(_ahead);
+        _currentId = view.IdColumn is { } id ? IdReader.Create(_ahead, id) : () => _aheadPosition;
+
+        var poolColumns = view.Pool.Schema.Where(c => _active[c.Index]).ToArray();
+        if (poolColumns.Length > 0) _out = view.Pool.GetRowCursor(poolColumns);
+        _ids = new long[_batchSize];
+        _scores = new float[_batchSize];
+    }
+
+    public override DataViewSchema Schema => _view.Schema;
+
+    public override long Position => _position;
+
+    public override long Batch => 0;
+
+    public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
+
+    public override ValueGetter<DataViewRowId> GetIdGetter() =>
+        (ref DataViewRowId value) => value = new DataViewRowId((ulong)_ids[_index], 0);
+
+    public override bool MoveNext()
+    {
+        if (_done) return false;
+        if (_count > 0 && _index + 1 < _count)
+        {
+            _index++;
+            _out?.MoveNext();
+            _position++;
+            return true;
+        }
+        if (!LoadOwnBatch())
+        {
+            _done = true;
+            return false;
+        }
+        _index = 0;
+        _out?.MoveNext();
+        _position++;
+        return true;
+    }
+
+    private bool LoadOwnBatch()
+    {
+        while (true)
+        {
+            bool mine = _batchNumber++ % _stripes == _stripe;
+            if (!mine)
+            {
+                if (Skip(_batchSize) == 0) return false;
+                continue;
+            }
+            _count = 0;
+            var next = _reader.Next(_batchSize, OnRow);
+            if (next is not { } batch) return false;
+            _probabilities = batch.Probabilities;
+            _embeddings = batch.Embeddings;
+            var ids = _count == _ids.Length ? _ids : _ids[.._count];
+            var acquisition = new AcquisitionBatch(_probabilities, ids, _embeddings, _view.Binding.EmbeddingSize);
+            _view.Strategy.Score(acquisition, _scores.AsSpan(0, _count));
+            for (int i = 0; i < _count; i++)
+            {
+                if (float.IsNaN(_scores[i]))
+                    throw new InvalidOperationException(
+                        $"Strategy {_view.Strategy.Name} gave a NaN score to row {_ids[i]}; check that row's features and the learner's probabilities.");
+            }
+            return true;
+        }
+    }
+
+    private void OnRow()
+    {
+        _aheadPosition++;
+        _ids[_count++] = _currentId();
+    }
+
+    private int Skip(int rows)
+    {
+        int skipped = 0;
+        while (skipped < rows && _ahead.MoveNext())
+        {
+            _aheadPosition++;
+            _out?.MoveNext();
+            skipped++;
+        }
+        return skipped;
+    }
+
+    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+    {
+        if (!_active[column.Index])
+            throw new InvalidOperationException($"Column '{column.Name}' was not requested when this cursor was created.");
+        var columns = _view.Columns;
+        if (column.Index < columns.PoolColumnCount)
+            return _out!.GetGetter<TValue>(_view.Pool.Schema[column.Index]);
+        Delegate getter = column.Index switch
+        {
+            _ when column.Index == columns.Score => (ValueGetter<float>)((ref float value) => value = _scores[_index]),
+            _ when column.Index == columns.RowId => (ValueGetter<long>)((ref long value) => value = _ids[_index]),
+            _ when column.Index == columns.MeanProbabilities => (ValueGetter<VBuffer<float>>)GetMean,
+            _ when column.Index == columns.Probabilities => (ValueGetter<VBuffer<float>>)GetProbabilities,
+            _ when column.Index == columns.Embedding => (ValueGetter<VBuffer<float>>)GetEmbedding,
+            _ => throw new ArgumentOutOfRangeException(nameof(column), column.Name, "Not a column of this view."),
+        };
+        return getter as ValueGetter<TValue>
+            ?? throw new InvalidOperationException($"Column '{column.Name}' is of type {column.Type}, not {typeof(TValue).Name}.");
+    }
+
+    private void GetMean(ref VBuffer<float> value)
+    {
+        var p = _probabilities!;
+        _mean ??= new double[p.Classes];
+        p.MeanOf(_index, _mean);
+        var editor = VBufferEditor.Create(ref value, p.Classes);
+        for (int c = 0; c < p.Classes; c++) editor.Values[c] = (float)_mean[c];
+        value = editor.Commit();
+    }
+
+    private void GetProbabilities(ref VBuffer<float> value)
+    {
+        var p = _probabilities!;
+        var editor = VBufferEditor.Create(ref value, p.Iterations * p.Classes);
+        for (int t = 0; t < p.Iterations; t++) p[t, _index].CopyTo(editor.Values.Slice(t * p.Classes, p.Classes));
+        value = editor.Commit();
+    }
+
+    private void GetEmbedding(ref VBuffer<float> value)
+    {
+        int size = _view.Binding.EmbeddingSize;
+        var editor = VBufferEditor.Create(ref value, size);
+        _embeddings.AsSpan(_index * size, size).CopyTo(editor.Values);
+        value = editor.Commit();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _reader.Dispose();
+            _ahead.Dispose();
+            _out?.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

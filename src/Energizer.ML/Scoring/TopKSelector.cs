@@ -1,0 +1,252 @@
+using Energizer.ML.Acquisition;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Energizer.ML.Scoring;
+
+/// <summary>
+/// Streaming top-k over a scored pool: a bounded heap keeps the best k rows seen so far, so
+/// memory is O(k) whatever the pool size. Ties go to the lower row id, so results are
+/// reproducible; labelled rows are skipped. With a batch-aware strategy the heap keeps the top
+/// M candidates (with their probabilities and embeddings) and the strategy picks k of them.
+/// </summary>
+public static class TopKSelector
+{
+    /// <summary>Selects the best <paramref name="k"/> unlabelled rows of <paramref name="scored"/>.</summary>
+    public static Selection Select(IDataView scored, int k, SelectionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(scored);
+        options ??= new SelectionOptions();
+        if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1.");
+        if (options.Partitions <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Partitions, "SelectionOptions.Partitions must be at least 1.");
+
+        var strategy = options.Strategy ?? (scored as ScoredPoolView)?.Strategy;
+        bool joint = strategy is { IsBatchAware: true };
+        var plan = new Plan(scored.Schema, options, joint ? strategy : null);
+        int keep = joint ? Math.Max(k, options.CandidateCount ?? checked(10 * k)) : k;
+
+        var cursors = plan.HasIdColumn && options.Partitions > 1
+            ? scored.GetRowCursorSet(plan.Columns, options.Partitions)
+            : [scored.GetRowCursor(plan.Columns)];
+        Partial[] partials;
+        try
+        {
+            partials = cursors.Length == 1
+                ? [Scan(cursors[0], plan, keep, options.Labelled)]
+                : [.. cursors.AsParallel().AsOrdered().WithDegreeOfParallelism(cursors.Length).Select(c => Scan(c, plan, keep, options.Labelled))];
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            throw e.InnerExceptions[0];
+        }
+        finally
+        {
+            foreach (var cursor in cursors) cursor.Dispose();
+        }
+
+        long seen = partials.Sum(p => p.Seen);
+        if (seen == 0) throw new ArgumentException("The pool is empty: there are no rows to select from.", nameof(scored));
+        long unlabelled = partials.Sum(p => p.Unlabelled);
+        var best = Merge(partials, keep);
+        if (best.Count == 0) return new Selection([], [], k, 0);
+        if (!joint)
+            return new Selection([.. best.Select(c => c.Id)], [.. best.Select(c => c.Score)], k, unlabelled);
+
+        var candidates = plan.Batch(best);
+        var labelled = strategy!.NeedsEmbeddings ? partials.SelectMany(p => p.LabelledEmbeddings).SelectMany(e => e).ToArray() : null;
+        int[] picked = strategy.Select(candidates, Math.Min(k, best.Count), labelled);
+        return new Selection([.. picked.Select(i => best[i].Id)], [.. picked.Select(i => best[i].Score)], k, unlabelled);
+    }
+
+    private static Partial Scan(DataViewRowCursor cursor, Plan plan, int keep, IReadOnlySet<long>? labelled)
+    {
+        var partial = new Partial(keep);
+        var score = cursor.GetGetter<float>(plan.Score);
+        Func<long> id = plan.Id is { } idColumn ? IdReader.Create(cursor, idColumn) : () => cursor.Position;
+        var probabilities = plan.Probabilities is { } p ? cursor.GetGetter<VBuffer<float>>(p) : null;
+        var embedding = plan.Embedding is { } e ? cursor.GetGetter<VBuffer<float>>(e) : null;
+        VBuffer<float> buffer = default;
+        float value = 0;
+        while (cursor.MoveNext())
+        {
+            partial.Seen++;
+            long rowId = id();
+            if (labelled is not null && labelled.Contains(rowId))
+            {
+                if (plan.CollectsLabelledEmbeddings && embedding is not null)
+                {
+                    embedding(ref buffer);
+                    partial.LabelledEmbeddings.Add(buffer.DenseValues().ToArray());
+                }
+                continue;
+            }
+            partial.Unlabelled++;
+            score(ref value);
+            if (float.IsNaN(value))
+                throw new InvalidOperationException($"Row {rowId} has a NaN score in column '{plan.Score.Name}'.");
+            if (!partial.WouldKeep(value, rowId)) continue;
+            float[]? probs = null, emb = null;
+            if (probabilities is not null)
+            {
+                probabilities(ref buffer);
+                probs = buffer.DenseValues().ToArray();
+            }
+            if (embedding is not null)
+            {
+                embedding(ref buffer);
+                emb = buffer.DenseValues().ToArray();
+            }
+            partial.Offer(new Candidate(rowId, value, probs, emb), plan.IdName);
+        }
+        return partial;
+    }
+
+    private static List<Candidate> Merge(Partial[] partials, int keep)
+    {
+        var all = partials.SelectMany(p => p.Kept).ToList();
+        var duplicate = all.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new InvalidOperationException($"Row id {duplicate.Key} occurs more than once among the best rows: ids must be unique.");
+        all.Sort(BestFirst.Instance);
+        return all.Count > keep ? all[..keep] : all;
+    }
+
+    internal readonly record struct Candidate(long Id, float Score, float[]? Probabilities, float[]? Embedding);
+
+    /// <summary>Orders candidates best first: higher score, then lower id.</summary>
+    private sealed class BestFirst : IComparer<Candidate>
+    {
+        public static readonly BestFirst Instance = new();
+
+        public int Compare(Candidate x, Candidate y)
+        {
+            int byScore = y.Score.CompareTo(x.Score);
+            return byScore != 0 ? byScore : x.Id.CompareTo(y.Id);
+        }
+    }
+
+    /// <summary>Orders heap priorities worst first, so the heap's root is the row to evict.</summary>
+    private sealed class WorstFirst : IComparer<(float Score, long Id)>
+    {
+        public static readonly WorstFirst Instance = new();
+
+        public int Compare((float Score, long Id) x, (float Score, long Id) y)
+        {
+            int byScore = x.Score.CompareTo(y.Score);
+            return byScore != 0 ? byScore : y.Id.CompareTo(x.Id);
+        }
+    }
+
+    private sealed class Partial(int keep)
+    {
+        private readonly PriorityQueue<Candidate, (float, long)> _heap = new(keep + 1, WorstFirst.Instance);
+        private readonly HashSet<long> _ids = [];
+
+        public long Seen { get; set; }
+
+        public long Unlabelled { get; set; }
+
+        public List<float[]> LabelledEmbeddings { get; } = [];
+
+        public IEnumerable<Candidate> Kept => _heap.UnorderedItems.Select(i => i.Element);
+
+        public bool WouldKeep(float score, long id) =>
+            _heap.Count < keep || WorstFirst.Instance.Compare((score, id), _heap.Peek() is var w ? (w.Score, w.Id) : default) > 0;
+
+        public void Offer(Candidate candidate, string idName)
+        {
+            if (!_ids.Add(candidate.Id))
+                throw new InvalidOperationException($"Row id {candidate.Id} occurs more than once in {idName}: ids must be unique.");
+            if (_heap.Count < keep)
+            {
+                _heap.Enqueue(candidate, (candidate.Score, candidate.Id));
+                return;
+            }
+            var evicted = _heap.DequeueEnqueue(candidate, (candidate.Score, candidate.Id));
+            _ids.Remove(evicted.Id);
+        }
+    }
+
+    /// <summary>Which columns a scan reads.</summary>
+    private sealed class Plan
+    {
+        public Plan(DataViewSchema schema, SelectionOptions options, AcquisitionStrategy? joint)
+        {
+            Score = schema.GetColumnOrNull(options.ScoreColumnName)
+                ?? throw new ArgumentException($"Score column '{options.ScoreColumnName}' is not in the scored pool.", nameof(options));
+            if (Score.Type != NumberDataViewType.Single)
+                throw new ArgumentException($"Score column '{Score.Name}' must be Single; it is {Score.Type}.", nameof(options));
+            string? idName = options.IdColumnName ?? (schema.GetColumnOrNull("RowId") is not null ? "RowId" : null);
+            if (idName is not null)
+            {
+                Id = schema.GetColumnOrNull(idName) ?? throw new ArgumentException($"Id column '{idName}' is not in the scored pool.", nameof(options));
+                IdReader.Check(Id.Value);
+            }
+            IdName = idName is null ? "the row positions" : $"column '{idName}'";
+            var columns = new List<DataViewSchema.Column> { Score };
+            if (Id is { } id) columns.Add(id);
+            if (joint is not null)
+            {
+                string name = ScoredColumns.ProbabilitiesName(options.ScoreColumnName);
+                Probabilities = schema.GetColumnOrNull(name)
+                    ?? throw new ArgumentException($"Strategy {joint.Name} picks rows jointly and needs column '{name}' from the acquisition scorer.", nameof(options));
+                columns.Add(Probabilities.Value);
+                if (joint.NeedsEmbeddings)
+                {
+                    string embeddingName = ScoredColumns.EmbeddingName(options.ScoreColumnName);
+                    Embedding = schema.GetColumnOrNull(embeddingName)
+                        ?? throw new ArgumentException(
+                            $"Strategy {joint.Name} needs row embeddings (column '{embeddingName}'): score with a TorchClassifier learner or name an embedding column.",
+                            nameof(options));
+                    columns.Add(Embedding.Value);
+                    CollectsLabelledEmbeddings = true;
+                }
+                Iterations = ScoredColumns.ReadIterations(Probabilities.Value);
+                Classes = ((VectorDataViewType)Probabilities.Value.Type).Size / Iterations;
+            }
+            Columns = columns;
+        }
+
+        public DataViewSchema.Column Score { get; }
+
+        public DataViewSchema.Column? Id { get; }
+
+        public bool HasIdColumn => Id is not null;
+
+        public string IdName { get; }
+
+        public DataViewSchema.Column? Probabilities { get; }
+
+        public DataViewSchema.Column? Embedding { get; }
+
+        public bool CollectsLabelledEmbeddings { get; }
+
+        public IReadOnlyList<DataViewSchema.Column> Columns { get; }
+
+        private int Iterations { get; }
+
+        private int Classes { get; }
+
+        /// <summary>Lays the candidates' payloads out as one T×M×C batch (and M×D embeddings).</summary>
+        public AcquisitionBatch Batch(List<Candidate> candidates)
+        {
+            int m = candidates.Count, t = Iterations, c = Classes;
+            var values = new float[t * m * c];
+            for (int n = 0; n < m; n++)
+            {
+                var p = candidates[n].Probabilities!;
+                for (int i = 0; i < t; i++) p.AsSpan(i * c, c).CopyTo(values.AsSpan(((i * m) + n) * c, c));
+            }
+            float[]? embeddings = null;
+            int size = 0;
+            if (Embedding is not null)
+            {
+                size = candidates[0].Embedding!.Length;
+                embeddings = new float[m * size];
+                for (int n = 0; n < m; n++) candidates[n].Embedding!.CopyTo(embeddings, n * size);
+            }
+            return new AcquisitionBatch(new ProbabilityTensor(values, t, m, c), [.. candidates.Select(x => x.Id)], embeddings, size);
+        }
+    }
+}
