@@ -1,0 +1,98 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Energizer.ML.Loop;
+
+/// <summary>Converts labels between what oracles give, the label column's type and checkpoint text.</summary>
+internal static class LabelValues
+{
+    /// <summary>Converts an oracle's label to the label column's raw type; throws a FormatException saying why not.</summary>
+    public static object Normalize(object label, DataViewType type)
+    {
+        var raw = type.RawType;
+        try
+        {
+            if (raw == typeof(ReadOnlyMemory<char>))
+                return label is ReadOnlyMemory<char> m ? m.ToString() : Convert.ToString(label, CultureInfo.InvariantCulture) ?? "";
+            if (label is string s)
+                return Parse(s, type);
+            if (label is ReadOnlyMemory<char> memory)
+                return Parse(memory.ToString(), type);
+            if (raw == typeof(float)) return Convert.ToSingle(label, CultureInfo.InvariantCulture);
+            if (raw == typeof(double)) return Convert.ToDouble(label, CultureInfo.InvariantCulture);
+            if (raw == typeof(int)) return Convert.ToInt32(label, CultureInfo.InvariantCulture);
+            if (raw == typeof(long)) return Convert.ToInt64(label, CultureInfo.InvariantCulture);
+            if (raw == typeof(uint)) return Convert.ToUInt32(label, CultureInfo.InvariantCulture);
+            if (raw == typeof(bool)) return Convert.ToBoolean(label, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is InvalidCastException or OverflowException)
+        {
+            throw new FormatException($"Label '{label}' cannot be read as {type}.", e);
+        }
+        throw new NotSupportedException($"Label columns of type {type} are not supported (use text, a number, a bool or a key).");
+    }
+
+    /// <summary>Reads a label from checkpoint text.</summary>
+    public static object Parse(string text, DataViewType type)
+    {
+        var raw = type.RawType;
+        var c = CultureInfo.InvariantCulture;
+        if (raw == typeof(ReadOnlyMemory<char>)) return text;
+        if (raw == typeof(float)) return float.Parse(text, NumberStyles.Float, c);
+        if (raw == typeof(double)) return double.Parse(text, NumberStyles.Float, c);
+        if (raw == typeof(int)) return int.Parse(text, NumberStyles.Integer, c);
+        if (raw == typeof(long)) return long.Parse(text, NumberStyles.Integer, c);
+        if (raw == typeof(uint)) return uint.Parse(text, NumberStyles.Integer, c);
+        if (raw == typeof(bool)) return bool.Parse(text);
+        throw new NotSupportedException($"Label columns of type {type} are not supported (use text, a number, a bool or a key).");
+    }
+
+    /// <summary>Writes a normalized label as checkpoint text (round-trips exactly).</summary>
+    public static string Format(object label) => label switch
+    {
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => label.ToString() ?? "",
+    };
+
+    /// <summary>Reads the current row's label from a row as a normalized label object.</summary>
+    public static Func<object> Reader(DataViewRow row, DataViewSchema.Column column)
+    {
+        var raw = column.Type.RawType;
+        if (raw == typeof(ReadOnlyMemory<char>)) { var g = row.GetGetter<ReadOnlyMemory<char>>(column); return () => { ReadOnlyMemory<char> v = default; g(ref v); return v.ToString(); }; }
+        if (raw == typeof(float)) return Boxed<float>(row, column);
+        if (raw == typeof(double)) return Boxed<double>(row, column);
+        if (raw == typeof(int)) return Boxed<int>(row, column);
+        if (raw == typeof(long)) return Boxed<long>(row, column);
+        if (raw == typeof(uint)) return Boxed<uint>(row, column);
+        if (raw == typeof(bool)) return Boxed<bool>(row, column);
+        throw new NotSupportedException($"Label column '{column.Name}' of type {column.Type} is not supported (use text, a number, a bool or a key).");
+    }
+
+    /// <summary>A getter of the label column's type that returns <paramref name="current"/>().</summary>
+    public static Delegate Getter(DataViewType type, Func<object> current)
+    {
+        var raw = type.RawType;
+        if (raw == typeof(ReadOnlyMemory<char>)) return (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = ((string)current()).AsMemory());
+        if (raw == typeof(float)) return (ValueGetter<float>)((ref float v) => v = (float)current());
+        if (raw == typeof(double)) return (ValueGetter<double>)((ref double v) => v = (double)current());
+        if (raw == typeof(int)) return (ValueGetter<int>)((ref int v) => v = (int)current());
+        if (raw == typeof(long)) return (ValueGetter<long>)((ref long v) => v = (long)current());
+        if (raw == typeof(uint)) return (ValueGetter<uint>)((ref uint v) => v = (uint)current());
+        if (raw == typeof(bool)) return (ValueGetter<bool>)((ref bool v) => v = (bool)current());
+        throw new NotSupportedException($"Label columns of type {type} are not supported (use text, a number, a bool or a key).");
+    }
+
+    private static Func<object> Boxed<T>(DataViewRow row, DataViewSchema.Column column)
+    {
+        var getter = row.GetGetter<T>(column);
+        return () =>
+        {
+            T value = default!;
+            getter(ref value);
+            return value!;
+        };
+    }
+}
