@@ -46,4 +46,28 @@ public sealed class AcquisitionBatch
         Embeddings is null
             ? throw new InvalidOperationException("This batch carries no embeddings.")
             : Embeddings.AsSpan(row * EmbeddingSize, EmbeddingSize);
+
+    /// <summary>
+    /// A new batch of the rows at <paramref name="positions"/> (in that order), with their
+    /// probabilities, row ids and embeddings copied.
+    /// </summary>
+    public AcquisitionBatch Subset(IReadOnlyList<int> positions)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        var source = Probabilities;
+        int iterations = source.Iterations, classes = source.Classes, rows = positions.Count;
+        var values = new float[iterations * rows * classes];
+        var ids = new long[rows];
+        var embeddings = Embeddings is null ? null : new float[rows * EmbeddingSize];
+        for (int i = 0; i < rows; i++)
+        {
+            int n = positions[i];
+            ArgumentOutOfRangeException.ThrowIfNegative(n, nameof(positions));
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(n, Count, nameof(positions));
+            ids[i] = RowIds[n];
+            for (int t = 0; t < iterations; t++) source[t, n].CopyTo(values.AsSpan(((t * rows) + i) * classes, classes));
+            if (embeddings is not null) EmbeddingOf(n).CopyTo(embeddings.AsSpan(i * EmbeddingSize, EmbeddingSize));
+        }
+        return new AcquisitionBatch(new ProbabilityTensor(values, iterations, rows, classes), ids, embeddings, EmbeddingSize);
+    }
 }

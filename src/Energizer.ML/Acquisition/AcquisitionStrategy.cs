@@ -10,9 +10,14 @@ namespace Energizer.ML.Acquisition;
 /// running top-k is kept. Batch-aware strategies (<see cref="IsBatchAware"/>: BatchBALD, CoreSet,
 /// BADGE, pre-filters) pick k rows jointly: the scorer first keeps the top M candidates by
 /// <see cref="Score"/> (their pre-filter score), then calls <see cref="Select"/> on those M.
+/// All information quantities are in nats, with 0·log 0 = 0, computed in double and written as float.
 /// </remarks>
 public abstract class AcquisitionStrategy
 {
+    /// <summary>The message part that tells a user how to give a diversity strategy its embeddings.</summary>
+    private const string HowToGetEmbeddings =
+        "use a TorchClassifier (its penultimate layer is the embedding) or name an embedding column";
+
     /// <summary>A short name for reports and plots, e.g. "Entropy" or "BALD".</summary>
     public abstract string Name { get; }
 
@@ -43,15 +48,94 @@ public abstract class AcquisitionStrategy
         CheckK(k, candidates.Count);
         var scores = new float[candidates.Count];
         Score(candidates, scores);
-        var order = Enumerable.Range(0, candidates.Count).ToArray();
-        var ids = candidates.RowIds;
-        Array.Sort(order, (a, b) =>
-        {
-            int byScore = scores[b].CompareTo(scores[a]);
-            return byScore != 0 ? byScore : ids[a].CompareTo(ids[b]);
-        });
-        return order[..k];
+        return TopK(scores, candidates.RowIds, k);
     }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+
+    // ---- Built-in strategies -------------------------------------------------------------
+
+    /// <summary>
+    /// Uniform random sampling: each row's score is a uniform value in [0, 1) hashed from
+    /// (<paramref name="seed"/>, row id), so the top k is a seeded sample without replacement that
+    /// does not depend on how the pool is split into batches.
+    /// </summary>
+    /// <param name="seed">The seed; the same seed picks the same rows.</param>
+    public static RandomStrategy Random(int seed = 0) => new(seed);
+
+    /// <summary>Predictive entropy H[mean p]: the entropy of the mean over the T passes.</summary>
+    public static EntropyStrategy Entropy { get; } = new();
+
+    /// <summary>Expected entropy: the mean over the T passes of each pass's entropy.</summary>
+    public static ExpectedEntropyStrategy ExpectedEntropy { get; } = new();
+
+    /// <summary>Least confidence: 1 − the largest mean class probability.</summary>
+    public static LeastConfidenceStrategy LeastConfidence { get; } = new();
+
+    /// <summary>Margin: 1 − (p₁ − p₂) of the two largest mean class probabilities (higher = closer call).</summary>
+    public static MarginStrategy Margin { get; } = new();
+
+    /// <summary>Variation ratios: 1 − the share of passes that vote for the modal class.</summary>
+    public static VariationRatiosStrategy VariationRatios { get; } = new();
+
+    /// <summary>Mean standard deviation: the mean over classes of the (population) std over the T passes.</summary>
+    public static MeanStdStrategy MeanStd { get; } = new();
+
+    /// <summary>BALD: the mutual information H[mean p] − mean H[p] between the label and the model parameters.</summary>
+    public static BaldStrategy Bald { get; } = new();
+
+    /// <summary>Vote entropy (query by committee): the entropy of the distribution of the T members' argmax votes.</summary>
+    public static VoteEntropyStrategy VoteEntropy { get; } = new();
+
+    /// <summary>Query by committee: the mean over the T members of KL(p_member ‖ mean p).</summary>
+    public static KlToConsensusStrategy KlToConsensus { get; } = new();
+
+    /// <summary>
+    /// Stochastic batch acquisition (Kirsch et al. 2021): the top k of a base score perturbed by
+    /// seeded Gumbel noise, which samples k rows without replacement ∝ score^β (power),
+    /// ∝ exp(β·score) (softmax) or ∝ rank^−β (softrank).
+    /// </summary>
+    /// <param name="beta">The coldness β ≥ 0: 0 samples uniformly, a large β approaches the plain top k.</param>
+    /// <param name="mode">How the score becomes a sampling weight.</param>
+    /// <param name="seed">The seed of the noise; the noise of a row depends on (seed, row id) only.</param>
+    /// <param name="baseStrategy">The score to perturb; BALD when null.</param>
+    public static PowerBaldStrategy PowerBald(double beta = 1, PowerBaldMode mode = PowerBaldMode.Power, int seed = 0, AcquisitionStrategy? baseStrategy = null) =>
+        new(beta, mode, seed, baseStrategy ?? Bald);
+
+    /// <summary>
+    /// BatchBALD (Kirsch et al. 2019): picks k rows greedily by the joint mutual information
+    /// I(y₁..y_k; ω), exactly while the class configurations of the picked rows number at most
+    /// <paramref name="samples"/>, and estimated from <paramref name="samples"/> sampled configurations beyond.
+    /// </summary>
+    /// <param name="samples">The number of sampled configurations, and the exact-enumeration limit.</param>
+    /// <param name="seed">The seed of the sampled configurations.</param>
+    public static BatchBaldStrategy BatchBald(int samples = 1000, int seed = 0) => new(samples, seed);
+
+    /// <summary>Core-set (Sener and Savarese 2018): k-center greedy on the embeddings.</summary>
+    public static CoreSetStrategy CoreSet { get; } = new();
+
+    /// <summary>BADGE (Ash et al. 2020): k-means++ seeding on gradient embeddings.</summary>
+    /// <param name="seed">The seed of the k-means++ draws.</param>
+    public static BadgeStrategy Badge(int seed = 0) => new(seed);
+
+    /// <summary>
+    /// A weighted sum of rank-normalised scores: each part's scores are turned into ranks within
+    /// the batch scaled to [0, 1] (1 = that part's best row), then summed with the weights.
+    /// </summary>
+    /// <param name="parts">The strategies and their weights.</param>
+    public static CombinedStrategy Combine(params (AcquisitionStrategy Strategy, double Weight)[] parts) => new(parts);
+
+    /// <summary>
+    /// Two-stage selection: the top <paramref name="m"/> candidates by <paramref name="first"/>,
+    /// then <paramref name="diversity"/> picks k among them.
+    /// </summary>
+    /// <param name="first">The strategy that shortlists (usually an uncertainty score).</param>
+    /// <param name="m">The shortlist size.</param>
+    /// <param name="diversity">The strategy that picks among the shortlist (usually CoreSet or BADGE).</param>
+    public static PreFilterStrategy PreFilter(AcquisitionStrategy first, int m, AcquisitionStrategy diversity) => new(first, m, diversity);
+
+    // ---- Helpers for subclasses ----------------------------------------------------------
 
     /// <summary>Throws when <paramref name="k"/> is not in [1, <paramref name="candidates"/>].</summary>
     protected static void CheckK(int k, int candidates)
@@ -61,6 +145,64 @@ public abstract class AcquisitionStrategy
             throw new ArgumentOutOfRangeException(nameof(k), k, $"k = {k} is larger than the {candidates} candidate rows.");
     }
 
-    /// <inheritdoc />
-    public override string ToString() => Name;
+    /// <summary>
+    /// Validates the probabilities of <paramref name="batch"/> (finite, non-negative, summing to 1);
+    /// the exception names the row id of the first bad row.
+    /// </summary>
+    protected static void CheckBatch(AcquisitionBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        batch.Probabilities.Validate(rowIds: batch.RowIds);
+    }
+
+    /// <summary>Like <see cref="CheckBatch(AcquisitionBatch)"/>, and checks there is one score slot per row.</summary>
+    protected static void CheckBatch(AcquisitionBatch batch, Span<float> scores)
+    {
+        CheckBatch(batch);
+        if (scores.Length != batch.Count)
+            throw new ArgumentException($"{scores.Length} score slots given for {batch.Count} rows.", nameof(scores));
+    }
+
+    /// <summary>Throws, naming this strategy and how to get embeddings, when <paramref name="batch"/> carries none.</summary>
+    protected void RequireEmbeddings(AcquisitionBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Embeddings is null)
+            throw new ArgumentException($"{Name} needs an embedding per row, but the batch carries none: {HowToGetEmbeddings}.", nameof(batch));
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="labelledEmbeddings"/> holds whole rows of the candidates' width
+    /// <paramref name="embeddingSize"/>, and returns how many rows it holds (0 when null).
+    /// </summary>
+    protected static int CountLabelledRows(ReadOnlyMemory<float>? labelledEmbeddings, int embeddingSize)
+    {
+        if (labelledEmbeddings is not { } labelled) return 0;
+        if (embeddingSize <= 0 || labelled.Length % embeddingSize != 0)
+            throw new ArgumentException(
+                $"Labelled embeddings hold {labelled.Length} values, not a whole number of rows of the candidates' embedding width {embeddingSize}.",
+                nameof(labelledEmbeddings));
+        return labelled.Length / embeddingSize;
+    }
+
+    /// <summary>Positions of the <paramref name="k"/> highest scores, best first, ties broken by the lower row id.</summary>
+    protected static int[] TopK(ReadOnlySpan<float> scores, IReadOnlyList<long> rowIds, int k)
+    {
+        ArgumentNullException.ThrowIfNull(rowIds);
+        var order = OrderByScore(scores, rowIds);
+        return order[..k];
+    }
+
+    /// <summary>All positions ordered by descending score, ties broken by the lower row id.</summary>
+    private protected static int[] OrderByScore(ReadOnlySpan<float> scores, IReadOnlyList<long> rowIds)
+    {
+        var copy = scores.ToArray();
+        var order = Enumerable.Range(0, copy.Length).ToArray();
+        Array.Sort(order, (a, b) =>
+        {
+            int byScore = copy[b].CompareTo(copy[a]);
+            return byScore != 0 ? byScore : rowIds[a].CompareTo(rowIds[b]);
+        });
+        return order;
+    }
 }

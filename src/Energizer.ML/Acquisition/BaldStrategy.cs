@@ -1,0 +1,18 @@
+namespace Energizer.ML.Acquisition;
+
+/// <summary>BALD (Houlsby et al. 2011): the mutual information between the label and the model parameters, H[mean p] − mean over passes of H[p]; in [0, ln C] (rounding negatives are clamped to 0), 0 when T = 1.</summary>
+public sealed class BaldStrategy : PointwiseStrategy
+{
+    internal BaldStrategy()
+    {
+    }
+
+    /// <inheritdoc />
+    public override string Name => "BALD";
+
+    /// <inheritdoc />
+    protected override double ScoreRow(ProbabilityTensor probabilities, int row, long rowId, ReadOnlySpan<double> mean)
+    {
+        return Math.Max(0, InformationMath.Entropy(mean) - InformationMath.ExpectedEntropy(probabilities, row));
+    }
+}

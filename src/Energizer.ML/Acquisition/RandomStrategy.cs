@@ -1,0 +1,22 @@
+namespace Energizer.ML.Acquisition;
+
+/// <summary>
+/// Uniform random sampling: a row's score is a uniform value in [0, 1) hashed (SplitMix64) from
+/// (<see cref="Seed"/>, row id). It ignores the probabilities, and the top k is a seeded sample
+/// without replacement that is the same however the pool is batched.
+/// </summary>
+public sealed class RandomStrategy : PointwiseStrategy
+{
+    internal RandomStrategy(int seed) => Seed = seed;
+
+    /// <summary>The seed.</summary>
+    public int Seed { get; }
+
+    /// <inheritdoc />
+    public override string Name => "Random";
+
+    /// <inheritdoc />
+    /// <remarks>24 random bits, so every value is exact in float and below 1.</remarks>
+    protected override double ScoreRow(ProbabilityTensor probabilities, int row, long rowId, ReadOnlySpan<double> mean) =>
+        (SeededHash.Bits(Seed, SeededHash.RandomStream, rowId) >> 40) * (1.0 / (1 << 24));
+}

@@ -1,0 +1,43 @@
+namespace Energizer.ML.Acquisition;
+
+/// <summary>
+/// Counter-based random numbers: a value is a pure function of (seed, stream, index), built from the
+/// SplitMix64 finaliser, so a row's draw depends on its row id alone and not on how rows are batched.
+/// </summary>
+internal static class SeededHash
+{
+    private const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>Stream of <see cref="AcquisitionStrategy.Random(int)"/>'s scores.</summary>
+    public const ulong RandomStream = 1;
+
+    /// <summary>Stream of PowerBALD's Gumbel noise.</summary>
+    public const ulong GumbelStream = 2;
+
+    /// <summary>First stream of the per-step draws of greedy batch methods (BatchBALD sampling, BADGE).</summary>
+    public const ulong StepStreams = 1UL << 32;
+
+    /// <summary>64 well-mixed bits for (seed, stream, index).</summary>
+    public static ulong Bits(int seed, ulong stream, long index)
+    {
+        ulong h = Mix(unchecked(((ulong)(uint)seed * Golden) + stream + Golden));
+        return Mix(unchecked(h + ((ulong)index * Golden) + Golden));
+    }
+
+    /// <summary>A uniform value in the open interval (0, 1), 53 random bits.</summary>
+    public static double Uniform(int seed, ulong stream, long index) =>
+        ((Bits(seed, stream, index) >> 11) + 0.5) * (1.0 / (1UL << 53));
+
+    /// <summary>A standard Gumbel(0, 1) value: −ln(−ln U).</summary>
+    public static double Gumbel(int seed, ulong stream, long index) => -Math.Log(-Math.Log(Uniform(seed, stream, index)));
+
+    private static ulong Mix(ulong z)
+    {
+        unchecked
+        {
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+namespace Energizer.ML.Acquisition;
+
+/// <summary>Vote entropy (query by committee; T = committee members): the entropy of the share of members whose argmax (the lowest class among ties) is each class; in [0, ln min(C, T)].</summary>
+public sealed class VoteEntropyStrategy : PointwiseStrategy
+{
+    internal VoteEntropyStrategy()
+    {
+    }
+
+    /// <inheritdoc />
+    public override string Name => "VoteEntropy";
+
+    /// <inheritdoc />
+    protected override double ScoreRow(ProbabilityTensor probabilities, int row, long rowId, ReadOnlySpan<double> mean)
+    {
+        Span<double> votes = mean.Length <= 256 ? stackalloc double[mean.Length] : new double[mean.Length];
+        votes.Clear();
+        for (int t = 0; t < probabilities.Iterations; t++) votes[InformationMath.ArgMax(probabilities[t, row])] += 1.0 / probabilities.Iterations;
+        return InformationMath.Entropy(votes);
+    }
+}
