@@ -56,21 +56,24 @@ public sealed class BatchBaldStrategy : AcquisitionStrategy
         var picked = new List<int>(k);
         var isPicked = new bool[count];
         var joint = JointEntropy.Empty(iterations);
-        var scratch = new double[classes];
+        var scores = new double[count];
         double pickedExpectedEntropy = 0;
         while (picked.Count < k)
         {
+            // Candidates are scored in parallel (each into its own slot), the argmax is taken in order: deterministic.
+            var current = joint;
+            double conditional = pickedExpectedEntropy;
+            Parallel.For(0, count, () => new double[classes], (n, _, scratch) =>
+            {
+                if (!isPicked[n]) scores[n] = current.EntropyWith(rows[n], classes, scratch) - conditional - expectedEntropies[n];
+                return scratch;
+            }, _ => { });
             int best = -1;
-            double bestScore = double.NegativeInfinity;
             for (int n = 0; n < count; n++)
             {
                 if (isPicked[n]) continue;
-                double score = joint.EntropyWith(rows[n], classes, scratch) - pickedExpectedEntropy - expectedEntropies[n];
-                if (best < 0 || score > bestScore || (score == bestScore && candidates.RowIds[n] < candidates.RowIds[best]))
-                {
+                if (best < 0 || scores[n] > scores[best] || (scores[n] == scores[best] && candidates.RowIds[n] < candidates.RowIds[best]))
                     best = n;
-                    bestScore = score;
-                }
             }
             picked.Add(best);
             isPicked[best] = true;
