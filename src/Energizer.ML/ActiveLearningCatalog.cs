@@ -1,5 +1,6 @@
 using Energizer.ML.Acquisition;
 using Energizer.ML.Inference;
+using Energizer.ML.Loop;
 using Energizer.ML.Scoring;
 using Microsoft.ML;
 
@@ -49,4 +50,7 @@ public sealed class ActiveLearningCatalog
     /// rows (O(k) memory; ties to the lower row id). See <see cref="TopKSelector"/>.
     /// </summary>
     public Selection SelectTopK(IDataView scored, int k, SelectionOptions? options = null) => TopKSelector.Select(scored, k, options);
+
+    /// <summary>The active-learning loop: fit, score, select, label, over rounds.</summary>
+    public ActiveLearningTrainer Trainer(ActiveLearningOptions options) => new(Context, options);
 }

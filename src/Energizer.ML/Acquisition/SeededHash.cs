@@ -14,6 +14,15 @@ internal static class SeededHash
     /// <summary>Stream of PowerBALD's Gumbel noise.</summary>
     public const ulong GumbelStream = 2;
 
+    /// <summary>Stream of the loop's draws of initial rows and cold-start queries.</summary>
+    public const ulong DrawStream = 3;
+
+    /// <summary>Stream of the loop's validation split.</summary>
+    public const ulong ValidationStream = 4;
+
+    /// <summary>Stream of the loop's stop set.</summary>
+    public const ulong StopSetStream = 5;
+
     /// <summary>First stream of the per-step draws of greedy batch methods (BatchBALD sampling, BADGE).</summary>
     public const ulong StepStreams = 1UL << 32;
 

@@ -6,8 +6,8 @@ namespace Energizer.ML.Scoring;
 /// <summary>Options of the pool scorer (<see cref="AcquisitionScorerEstimator"/>).</summary>
 public sealed class AcquisitionScorerOptions
 {
-    /// <summary>The acquisition strategy (required); for batch-aware strategies the column holds their pre-filter score.</summary>
-    public AcquisitionStrategy? Strategy { get; set; }
+    /// <summary>The acquisition strategy (default Entropy); for batch-aware strategies the column holds their pre-filter score.</summary>
+    public AcquisitionStrategy? Strategy { get; set; } = AcquisitionStrategy.Entropy;
 
     /// <summary>How the learner behaves on the pool. Default: <see cref="InferenceMode.Deterministic"/>.</summary>
     public InferenceMode Inference { get; set; } = InferenceMode.Deterministic;

@@ -143,7 +143,7 @@ public sealed class AcquisitionScorerTests
             ml.ActiveLearning().ScoreAcquisition(learner, new FirstClassStrategy(), batchSize: 0));
         StringAssert.Contains(batch.Message, "BatchSize");
         var strategy = Assert.ThrowsExactly<ArgumentException>(() =>
-            ml.ActiveLearning().ScoreAcquisition(learner, new AcquisitionScorerOptions()));
+            ml.ActiveLearning().ScoreAcquisition(learner, new AcquisitionScorerOptions { Strategy = null }));
         StringAssert.Contains(strategy.Message, "Strategy must be set");
     }
 

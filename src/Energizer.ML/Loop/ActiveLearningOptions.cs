@@ -1,0 +1,75 @@
+using Energizer.ML.Acquisition;
+using Energizer.ML.Inference;
+using Microsoft.ML.Data;
+
+namespace Energizer.ML.Loop;
+
+/// <summary>Options of the <see cref="ActiveLearningTrainer"/>.</summary>
+public sealed class ActiveLearningOptions
+{
+    /// <summary>The acquisition strategy. Default Entropy.</summary>
+    public AcquisitionStrategy Strategy { get; set; } = AcquisitionStrategy.Entropy;
+
+    /// <summary>How the learner behaves on the pool. Default deterministic.</summary>
+    public InferenceMode Inference { get; set; } = InferenceMode.Deterministic;
+
+    /// <summary>Rows labelled per round. Default 10. The last query is cut to the budget left.</summary>
+    public int QuerySize { get; set; } = 10;
+
+    /// <summary>Total labels, the initial set included; null for no limit (then set <see cref="MaxRounds"/>, or the pool is the limit).</summary>
+    public int? Budget { get; set; }
+
+    /// <summary>Queries to make at most; null for no limit. After the last query one more fit is made.</summary>
+    public int? MaxRounds { get; set; }
+
+    /// <summary>Initial labelled rows drawn at random (or stratified); 0 for a cold start whose first query is random. Default 10.</summary>
+    public int InitialLabelledCount { get; set; } = 10;
+
+    /// <summary>Draw the initial rows stratified by this pool column (the learner never sees it); null for a plain random draw.</summary>
+    public string? StratifyColumnName { get; set; }
+
+    /// <summary>Explicit initial labelled row ids; overrides <see cref="InitialLabelledCount"/>.</summary>
+    public IReadOnlyList<long>? InitialRowIds { get; set; }
+
+    /// <summary>The label column the learner trains on. Default "Label".</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>The label type when the pool has no label column (a person labels). Default text.</summary>
+    public DataViewType LabelType { get; set; } = TextDataViewType.Instance;
+
+    /// <summary>A pool column (integer) identifying rows; null for positions in the pool.</summary>
+    public string? IdColumnName { get; set; }
+
+    /// <summary>
+    /// Fraction of the labelled rows held out (stratified by label, seeded) for validation metrics
+    /// and <see cref="StoppingCriterion.MetricPlateau"/>; 0 trains on all labelled rows. Default 0.
+    /// </summary>
+    public double ValidationFraction { get; set; }
+
+    /// <summary>Criteria that end the loop early.</summary>
+    public IList<StoppingCriterion> StoppingCriteria { get; } = [];
+
+    /// <summary>Seed of every random choice of the loop (initial set, validation split, stop set). Default 0.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>
+    /// Where the loop's state is saved after each round and each label; Fit with the same
+    /// directory resumes from it. Null: no checkpoints.
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Rows scored together. Default 256.</summary>
+    public int ScoringBatchSize { get; set; } = 256;
+
+    /// <summary>Threads scoring the pool (cursor partitions). Default 1.</summary>
+    public int ScoringPartitions { get; set; } = 1;
+
+    /// <summary>Candidates a batch-aware strategy picks from (null: 10 × query size).</summary>
+    public int? CandidateCount { get; set; }
+
+    /// <summary>A pool column of embeddings for diversity strategies (null: the learner's, if any).</summary>
+    public string? EmbeddingColumnName { get; set; }
+
+    /// <summary>Valid labels; oracle answers outside it are rejected. Null: any label of the right type.</summary>
+    public IReadOnlyCollection<string>? ValidLabels { get; set; }
+}

@@ -1,0 +1,398 @@
+using System.Diagnostics;
+using Energizer.ML.Acquisition;
+using Energizer.ML.Scoring;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace Energizer.ML.Loop;
+
+/// <summary>
+/// The active-learning loop as an ML.NET trainer: fit the learner on the labelled rows, score
+/// the pool, select the best <see cref="ActiveLearningOptions.QuerySize"/> unlabelled rows, ask
+/// the oracle, repeat until the budget is spent, <see cref="ActiveLearningOptions.MaxRounds"/>
+/// is reached, the pool is exhausted or a stopping criterion fires; then fit once more.
+/// </summary>
+/// <remarks>
+/// Rules: the last query is cut to the budget left; a round whose query is cut to nothing
+/// ends the loop. Rows the oracle skips stay unlabelled and can be selected again. With a
+/// <see cref="ActiveLearningOptions.CheckpointDirectory"/>, the state is saved after every
+/// round and every label, and a later Fit with the same directory continues where it stopped;
+/// with learners that fit deterministically (a seeded TorchClassifier, L-BFGS) it then makes
+/// the same selections as an uninterrupted run.
+/// </remarks>
+public sealed class ActiveLearningTrainer
+{
+    private readonly MLContext _context;
+
+    internal ActiveLearningTrainer(MLContext context, ActiveLearningOptions options)
+    {
+        _context = context;
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+        if (options.Strategy is null) throw new ArgumentException("ActiveLearningOptions.Strategy must be set.", nameof(options));
+        if (options.Inference is null) throw new ArgumentException("ActiveLearningOptions.Inference must be set.", nameof(options));
+        if (options.QuerySize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.QuerySize, "ActiveLearningOptions.QuerySize must be at least 1.");
+        if (options.InitialLabelledCount < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.InitialLabelledCount, "ActiveLearningOptions.InitialLabelledCount must not be negative.");
+        int initial = options.InitialRowIds?.Count ?? options.InitialLabelledCount;
+        if (options.Budget is { } budget && budget < initial)
+            throw new ArgumentOutOfRangeException(nameof(options), budget,
+                $"ActiveLearningOptions.Budget ({budget}) is smaller than the initial labelled set ({initial}).");
+        if (options.MaxRounds is < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxRounds, "ActiveLearningOptions.MaxRounds must not be negative.");
+        if (options.ValidationFraction is < 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.ValidationFraction, "ActiveLearningOptions.ValidationFraction must be in [0, 1).");
+        if (options.StoppingCriteria.Any(c => c.NeedsValidation) && options.ValidationFraction == 0)
+            throw new ArgumentException(
+                $"Stopping criterion {options.StoppingCriteria.First(c => c.NeedsValidation).Name} needs validation rows: set ActiveLearningOptions.ValidationFraction above 0.",
+                nameof(options));
+    }
+
+    /// <summary>The options of this trainer.</summary>
+    public ActiveLearningOptions Options { get; }
+
+    /// <summary>Runs the loop; see <see cref="FitAsync"/>.</summary>
+    public ActiveLearningResult Fit(
+        IEstimator<ITransformer> learner, IDataView pool, IOracle oracle, IDataView? evaluation = null,
+        IProgress<RoundReport>? progress = null, CancellationToken cancellationToken = default) =>
+        FitAsync(learner, pool, oracle, evaluation, progress, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Runs the loop over <paramref name="pool"/> with <paramref name="learner"/> (any ML.NET
+    /// chain ending in a multiclass trainer, featurizers included: they are refitted on the
+    /// labelled rows each round) and <paramref name="oracle"/>.
+    /// </summary>
+    /// <param name="learner">The learner to fit each round.</param>
+    /// <param name="pool">All rows, labelled or not. With <see cref="Oracles.FromLabelColumn"/> the label
+    /// column is read only for rows the oracle is asked about.</param>
+    /// <param name="oracle">Gives labels.</param>
+    /// <param name="evaluation">Labelled rows to evaluate each round's model on (same columns as the pool).</param>
+    /// <param name="progress">Receives each round's report.</param>
+    /// <param name="cancellationToken">Stops the loop; the state up to the last label is saved.</param>
+    public async Task<ActiveLearningResult> FitAsync(
+        IEstimator<ITransformer> learner, IDataView pool, IOracle oracle, IDataView? evaluation = null,
+        IProgress<RoundReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(learner);
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(oracle);
+        using var channel = ((IHostEnvironment)_context).Start("ActiveLearning");
+        var run = new Run(this, learner, pool, oracle, evaluation, progress, channel);
+        return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed class Run
+    {
+        private readonly ActiveLearningTrainer _trainer;
+        private readonly ActiveLearningOptions _options;
+        private readonly IEstimator<ITransformer> _learner;
+        private readonly IDataView _pool;
+        private readonly IOracle _oracle;
+        private readonly IDataView? _evaluation;
+        private readonly IProgress<RoundReport>? _progress;
+        private readonly IChannel _log;
+        private readonly DataViewType _labelType;
+        private readonly long _poolRows;
+        private readonly Dictionary<long, object> _labels = [];
+        private readonly Checkpoint _state;
+        private readonly string _rowIdColumn;
+        private List<int>? _previousStopSet;
+
+        public Run(ActiveLearningTrainer trainer, IEstimator<ITransformer> learner, IDataView pool, IOracle oracle,
+            IDataView? evaluation, IProgress<RoundReport>? progress, IChannel log)
+        {
+            _trainer = trainer;
+            _options = trainer.Options;
+            _learner = learner;
+            _pool = pool;
+            _oracle = oracle;
+            _evaluation = evaluation;
+            _progress = progress;
+            _log = log;
+            var labelColumn = pool.Schema.GetColumnOrNull(_options.LabelColumnName);
+            _labelType = labelColumn?.Type ?? _options.LabelType;
+            if (_options.IdColumnName is { } id)
+                IdReader.Check(pool.Schema.GetColumnOrNull(id) ?? throw new ArgumentException($"Id column '{id}' is not in the pool.", nameof(pool)));
+            if (evaluation is not null) CheckEvaluationSchema(pool.Schema, evaluation.Schema);
+            _rowIdColumn = pool.Schema.GetColumnOrNull("RowId") is null ? "RowId" : "ActiveLearningRowId";
+            _poolRows = PoolDraws.CountRows(pool);
+            if (_poolRows == 0) throw new ArgumentException("The pool is empty.", nameof(pool));
+            string fingerprint = Fingerprint(pool.Schema);
+            _state = (_options.CheckpointDirectory is { } dir ? Checkpoint.Load(dir, fingerprint) : null) ?? new Checkpoint { Fingerprint = fingerprint };
+            foreach (var record in _state.Labels) _labels[record.RowId] = LabelValues.Parse(record.Label, _labelType);
+            _previousStopSet = _state.PreviousStopSet;
+        }
+
+        public async Task<ActiveLearningResult> ExecuteAsync(CancellationToken cancellationToken)
+        {
+            if (!_state.InitialDone)
+            {
+                var initial = InitialRows();
+                _log.Info(MessageSensitivity.None, $"Initial labelled set: {initial.Count} rows.");
+                if (initial.Count > 0)
+                {
+                    _state.Pending = new RoundReport { Round = -1, SelectedRowIds = initial };
+                    Save();
+                }
+                _state.InitialDone = true;
+            }
+            if (_state.Pending is { } pending)
+            {
+                var completed = await LabelAsync(pending, cancellationToken).ConfigureAwait(false);
+                if (completed.Round >= 0) Complete(completed);
+                else ClearPending();
+            }
+
+            ITransformer? model = null;
+            if (_state.Finished)
+            {
+                // The run had ended: refit the final model from the saved labels.
+                model = FitAndMeasure(_state.Reports.Count - 1).Model;
+            }
+            while (!_state.Finished)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int round = _state.Reports.Count;
+                var (report, fitted) = FitAndMeasure(round);
+                model = fitted;
+                string? stop = StopBeforeQuery(round);
+                if (stop is null)
+                {
+                    int k = _options.Budget is { } budget ? Math.Min(_options.QuerySize, budget - _labels.Count) : _options.QuerySize;
+                    var watch = Stopwatch.StartNew();
+                    var (ids, scores) = Query(model, k);
+                    report = report with { SelectedRowIds = ids, SelectedScores = scores, QuerySeconds = watch.Elapsed.TotalSeconds };
+                    stop = ids.Count == 0 ? "the pool is exhausted" : Criteria([.. _state.Reports, report]);
+                    if (stop is not null) report = report with { SelectedRowIds = [], SelectedScores = [] };
+                }
+                if (stop is not null)
+                {
+                    _state.Finished = true;
+                    Complete(report with { StopReason = stop });
+                    _log.Info(MessageSensitivity.None, $"Stopped after round {round}: {stop}.");
+                    break;
+                }
+                _state.Pending = report;
+                Save();
+                Complete(await LabelAsync(report, cancellationToken).ConfigureAwait(false));
+            }
+            return new ActiveLearningResult(model ?? throw new InvalidOperationException("No row was labelled, so no model could be fitted."),
+                _state.Reports, _state.Labels, _labels, _pool, _options, _labelType);
+        }
+
+        private List<long> InitialRows()
+        {
+            var none = new HashSet<long>();
+            if (_options.InitialRowIds is { } explicitIds)
+            {
+                var distinct = explicitIds.Distinct().ToList();
+                if (distinct.Count != explicitIds.Count) throw new ArgumentException("ActiveLearningOptions.InitialRowIds holds a row id twice.");
+                if (explicitIds.FirstOrDefault(i => i < 0 || (_options.IdColumnName is null && i >= _poolRows)) is var bad && (bad < 0 || (_options.IdColumnName is null && bad >= _poolRows)))
+                    throw new ArgumentException($"ActiveLearningOptions.InitialRowIds holds {bad}, which is not a row of the pool ({_poolRows} rows).");
+                return distinct;
+            }
+            int count = _options.InitialLabelledCount;
+            if (count == 0) return [];
+            return _options.StratifyColumnName is { } stratify
+                ? PoolDraws.Stratified(_pool, _options.IdColumnName, stratify, count, _options.Seed, none)
+                : PoolDraws.Random(_pool, _options.IdColumnName, count, _options.Seed, SeededHash.DrawStream, none);
+        }
+
+        private string? StopBeforeQuery(int round)
+        {
+            if (_options.Budget is { } budget && _labels.Count >= budget) return $"the budget of {budget} labels is spent";
+            if (_options.MaxRounds is { } max && round >= max) return $"{max} rounds were made";
+            if (_labels.Count >= _poolRows) return "the pool is exhausted";
+            return null;
+        }
+
+        private string? Criteria(IReadOnlyList<RoundReport> history)
+        {
+            foreach (var criterion in _options.StoppingCriteria)
+            {
+                if (criterion.Check(history) is { } reason) return $"{criterion.Name}: {reason}";
+            }
+            return null;
+        }
+
+        private (RoundReport Report, ITransformer? Model) FitAndMeasure(int round)
+        {
+            var report = new RoundReport { Round = round, LabelledCount = _labels.Count };
+            if (_labels.Count == 0) return (report, null);
+            var (train, validation) = SplitForValidation();
+            var watch = Stopwatch.StartNew();
+            var model = _learner.Fit(LabelledView(train));
+            report = report with { FitSeconds = watch.Elapsed.TotalSeconds };
+            watch.Restart();
+            if (_evaluation is not null) report = report with { Metrics = Evaluate(model, _evaluation) };
+            if (validation.Count > 0) report = report with { ValidationMetrics = Evaluate(model, LabelledView(validation)) };
+            report = report with { EvaluateSeconds = watch.Elapsed.TotalSeconds, StopSetKappa = StopSetKappa(model) };
+            _log.Info(MessageSensitivity.None, $"Round {round}: fitted on {_labels.Count} labels"
+                + (report.Metrics is { } m ? $", accuracy {m.MicroAccuracy:F4}" : "") + $" ({report.FitSeconds:F2} s).");
+            return (report, model);
+        }
+
+        private (HashSet<long> Train, HashSet<long> Validation) SplitForValidation()
+        {
+            var all = _labels.Keys.ToHashSet();
+            if (_options.ValidationFraction == 0) return (all, []);
+            var validation = new HashSet<long>();
+            foreach (var group in _labels.GroupBy(kv => LabelValues.Format(kv.Value)))
+            {
+                var ordered = group.Select(kv => kv.Key).OrderBy(id => SeededHash.Bits(_options.Seed, SeededHash.ValidationStream, id)).ToList();
+                int take = (int)Math.Floor(ordered.Count * _options.ValidationFraction);
+                foreach (long id in ordered.Take(Math.Min(take, ordered.Count - 1))) validation.Add(id);
+            }
+            all.ExceptWith(validation);
+            return (all, validation);
+        }
+
+        // Cached: trainers such as L-BFGS pass over their data many times, and the subset view
+        // would otherwise walk the whole pool each time.
+        private IDataView LabelledView(IReadOnlySet<long> ids) => _trainer._context.Data.Cache(
+            new PoolSubsetView(_pool, _options.IdColumnName, ids, (_options.LabelColumnName, _labelType, _labels), rowIdColumnName: null));
+
+        private RoundMetrics Evaluate(ITransformer model, IDataView data)
+        {
+            var scored = model.Transform(data);
+            var label = scored.Schema.GetColumnOrNull(_options.LabelColumnName);
+            if (label is not { Type: KeyDataViewType })
+                throw new InvalidOperationException(
+                    $"Evaluation needs the learner to turn '{_options.LabelColumnName}' into a key type (it is {label?.Type.ToString() ?? "missing"} after the learner): "
+                    + "start the learner with mlContext.Transforms.Conversion.MapValueToKey, or map the label before active learning.");
+            var metrics = _trainer._context.MulticlassClassification.Evaluate(scored, _options.LabelColumnName);
+            return new RoundMetrics(metrics.MicroAccuracy, metrics.MacroAccuracy, metrics.LogLoss);
+        }
+
+        private double? StopSetKappa(ITransformer model)
+        {
+            int size = _options.StoppingCriteria.Select(c => c.StopSetSize).DefaultIfEmpty(0).Max();
+            if (size == 0) return null;
+            var stopSet = PoolDraws.Random(_pool, _options.IdColumnName, size, _options.Seed, SeededHash.StopSetStream, new HashSet<long>()).ToHashSet();
+            var view = new PoolSubsetView(_pool, _options.IdColumnName, stopSet, null, rowIdColumnName: null);
+            var predictions = model.Transform(view).GetColumn<uint>("PredictedLabel").Select(p => (int)p).ToList();
+            double? kappa = _previousStopSet is { } previous ? CohensKappa.Of(previous, predictions) : null;
+            _previousStopSet = predictions;
+            _state.PreviousStopSet = predictions;
+            return kappa;
+        }
+
+        private (List<long> Ids, List<float> Scores) Query(ITransformer? model, int k)
+        {
+            var labelled = _labels.Keys.ToHashSet();
+            if (k <= 0) return ([], []);
+            if (model is null)
+            {
+                // Cold start: no model yet, so the first query is a seeded random draw.
+                var drawn = PoolDraws.Random(_pool, _options.IdColumnName, k, _options.Seed, SeededHash.DrawStream, labelled);
+                return (drawn, [.. drawn.Select(_ => 0f)]);
+            }
+            var scorer = new AcquisitionScorerTransformer(model, new AcquisitionScorerOptions
+            {
+                Strategy = _options.Strategy,
+                Inference = _options.Inference,
+                IdColumnName = _options.IdColumnName,
+                BatchSize = _options.ScoringBatchSize,
+                EmbeddingColumnName = _options.EmbeddingColumnName,
+            });
+            var selection = TopKSelector.Select(scorer.Transform(_pool), k, new SelectionOptions
+            {
+                IdColumnName = _options.IdColumnName,
+                Labelled = labelled,
+                Partitions = _options.ScoringPartitions,
+                CandidateCount = _options.CandidateCount,
+            });
+            return ([.. selection.RowIds], [.. selection.Scores]);
+        }
+
+        private async Task<RoundReport> LabelAsync(RoundReport report, CancellationToken cancellationToken)
+        {
+            var asked = report.SelectedRowIds.ToHashSet();
+            var answered = _state.PendingAnswered.ToHashSet();
+            var remaining = report.SelectedRowIds.Where(id => !answered.Contains(id)).ToList();
+            var watch = Stopwatch.StartNew();
+            if (remaining.Count > 0)
+            {
+                var rows = new PoolSubsetView(_pool, _options.IdColumnName, remaining.ToHashSet(), null, _rowIdColumn);
+                var query = new OracleQuery(report.Round, remaining, rows, _rowIdColumn, _labelType);
+                await foreach (var answer in _oracle.LabelAsync(query, cancellationToken).ConfigureAwait(false))
+                {
+                    if (Accept(answer, asked, answered) is { } rejection)
+                    {
+                        _state.PendingRejections.Add(rejection);
+                        _log.Warning(MessageSensitivity.None, rejection);
+                    }
+                    Save();
+                }
+            }
+            var unlabelled = report.SelectedRowIds.Where(id => !_labels.ContainsKey(id)).ToList();
+            return report with
+            {
+                UnlabelledRowIds = unlabelled,
+                Rejections = [.. _state.PendingRejections],
+                LabelSeconds = report.LabelSeconds + watch.Elapsed.TotalSeconds,
+            };
+        }
+
+        /// <summary>Records one answer; returns why it was rejected, or null.</summary>
+        private string? Accept(OracleAnswer answer, HashSet<long> asked, HashSet<long> answered)
+        {
+            if (!asked.Contains(answer.RowId)) return $"The oracle answered about row {answer.RowId}, which it was not asked about; the answer was ignored.";
+            if (!answered.Add(answer.RowId)) return $"The oracle answered twice about row {answer.RowId}; the second answer was ignored.";
+            _state.PendingAnswered.Add(answer.RowId);
+            if (answer.Label is null) return null;
+            object label;
+            try
+            {
+                label = LabelValues.Normalize(answer.Label, _labelType);
+            }
+            catch (FormatException e)
+            {
+                return $"Row {answer.RowId}: {e.Message} The row stays unlabelled.";
+            }
+            if (_options.ValidLabels is { } valid && !valid.Contains(LabelValues.Format(label)))
+                return $"Row {answer.RowId}: label '{LabelValues.Format(label)}' is not one of {string.Join(", ", valid)}; the row stays unlabelled.";
+            _labels[answer.RowId] = label;
+            _state.Labels.Add(new Checkpoint.LabelRecord(answer.RowId, LabelValues.Format(label), _state.Pending?.Round ?? -1));
+            return null;
+        }
+
+        private void Complete(RoundReport report)
+        {
+            _state.Reports.Add(report);
+            ClearPending();
+            _progress?.Report(report);
+        }
+
+        private void ClearPending()
+        {
+            _state.Pending = null;
+            _state.PendingAnswered.Clear();
+            _state.PendingRejections.Clear();
+            Save();
+        }
+
+        private void Save()
+        {
+            if (_options.CheckpointDirectory is { } dir) _state.Save(dir);
+        }
+
+        private string Fingerprint(DataViewSchema schema) =>
+            $"strategy={_options.Strategy.Name}; inference={_options.Inference.Name}; query={_options.QuerySize}; budget={_options.Budget}; "
+            + $"rounds={_options.MaxRounds}; initial={_options.InitialRowIds?.Count ?? _options.InitialLabelledCount}; seed={_options.Seed}; "
+            + $"rows={_poolRows}; columns={string.Join(",", schema.Where(c => !c.IsHidden).Select(c => $"{c.Name}:{c.Type}"))}";
+
+        private static void CheckEvaluationSchema(DataViewSchema pool, DataViewSchema evaluation)
+        {
+            foreach (var column in pool.Where(c => !c.IsHidden))
+            {
+                var other = evaluation.GetColumnOrNull(column.Name);
+                if (other is null) continue;
+                if (!other.Value.Type.Equals(column.Type))
+                    throw new ArgumentException(
+                        $"Evaluation column '{column.Name}' is {other.Value.Type} but the pool's is {column.Type}: the evaluation set must have the pool's schema.", nameof(evaluation));
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Energizer.ML.Loop;
+
+/// <summary>
+/// The loop's saved state: written atomically (temporary file, flushed to disk, renamed) with a
+/// SHA-256 of its content, so a torn or edited file is detected rather than trusted.
+/// </summary>
+internal sealed class Checkpoint
+{
+    public const string FileName = "energizer-checkpoint.json";
+    private const string Header = "energizer-ml-checkpoint v1 sha256=";
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string Fingerprint { get; set; } = "";
+
+    public List<LabelRecord> Labels { get; set; } = [];
+
+    public List<RoundReport> Reports { get; set; } = [];
+
+    /// <summary>The round whose selection is being labelled, with the report made before labelling; null between rounds.</summary>
+    public RoundReport? Pending { get; set; }
+
+    /// <summary>Ids answered (labelled, skipped or rejected) for the pending selection.</summary>
+    public List<long> PendingAnswered { get; set; } = [];
+
+    public List<string> PendingRejections { get; set; } = [];
+
+    public bool InitialDone { get; set; }
+
+    /// <summary>The last model's predictions on the stop set (stabilizing-predictions criterion).</summary>
+    public List<int>? PreviousStopSet { get; set; }
+
+    public bool Finished { get; set; }
+
+    public sealed record LabelRecord(long RowId, string Label, int Round);
+
+    public static string PathIn(string directory) => System.IO.Path.Combine(directory, FileName);
+
+    /// <summary>Reads the checkpoint in <paramref name="directory"/>, or null when there is none.</summary>
+    public static Checkpoint? Load(string directory, string fingerprint)
+    {
+        string path = PathIn(directory);
+        if (!File.Exists(path)) return null;
+        string text = File.ReadAllText(path, Encoding.UTF8);
+        int newline = text.IndexOf('\n', StringComparison.Ordinal);
+        if (newline < 0 || !text.StartsWith(Header, StringComparison.Ordinal))
+            throw new InvalidDataException($"{path} is not an Energizer.ML checkpoint (its first line is not '{Header}…'). It was left untouched; use another CheckpointDirectory or move the file away.");
+        string expected = text[Header.Length..newline].Trim();
+        string body = text[(newline + 1)..];
+        if (!string.Equals(expected, Hash(body), StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"{path} is corrupt: its SHA-256 does not match its content. It was left untouched; restore it or move it away to start over.");
+        var state = JsonSerializer.Deserialize<Checkpoint>(body, Json)
+            ?? throw new InvalidDataException($"{path} holds no state.");
+        if (state.Fingerprint != fingerprint)
+            throw new InvalidDataException(
+                $"{path} was written by a different run ({state.Fingerprint}); this run is ({fingerprint}). It was left untouched; use another CheckpointDirectory to start this run.");
+        return state;
+    }
+
+    public void Save(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        string body = JsonSerializer.Serialize(this, Json);
+        string path = PathIn(directory);
+        string temporary = path + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            var bytes = Encoding.UTF8.GetBytes(Header + Hash(body) + "\n" + body);
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static string Hash(string body) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
+}
