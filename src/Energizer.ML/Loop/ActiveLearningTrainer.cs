@@ -224,6 +224,8 @@ public sealed class ActiveLearningTrainer
             var watch = Stopwatch.StartNew();
             var model = _learner.Fit(LabelledView(train));
             report = report with { FitSeconds = watch.Elapsed.TotalSeconds };
+            // Fails clearly when the learner is not a classifier the inference mode can use.
+            _options.Inference.Bind(model, _pool.Schema, _options.EmbeddingColumnName, _options.Strategy.NeedsEmbeddings);
             watch.Restart();
             if (_evaluation is not null) report = report with { Metrics = Evaluate(model, _evaluation) };
             if (validation.Count > 0) report = report with { ValidationMetrics = Evaluate(model, LabelledView(validation)) };
