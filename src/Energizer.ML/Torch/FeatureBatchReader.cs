@@ -7,7 +7,7 @@ namespace Energizer.ML.Torch;
 /// <summary>
 /// Reads rows of a known-size <see cref="float"/> vector column (and optionally a key-typed label)
 /// from a cursor into one reused buffer, a batch at a time, checking that every feature is
-/// finite. No tensor is made per row: <see cref="FeaturesTensor"/> views the whole batch.
+/// finite. No tensor is made per row: <see cref="FeaturesTensor"/> copies the whole batch at once.
 /// </summary>
 public sealed class FeatureBatchReader
 {
@@ -116,9 +116,9 @@ public sealed class FeatureBatchReader
         Count++;
     }
 
-    /// <summary>The current batch as a [<see cref="Count"/>, <see cref="FeatureCount"/>] float32 tensor on <paramref name="device"/>. On the CPU it shares <see cref="Features"/> (no copy), so use it before the next <see cref="ReadBatch"/>.</summary>
+    /// <summary>The current batch as a [<see cref="Count"/>, <see cref="FeatureCount"/>] float32 tensor on <paramref name="device"/>. A copy: <see cref="Features"/> may change afterwards.</summary>
     public Tensor FeaturesTensor(Device? device = null) => BatchTensors.Rows(Features, Count, FeatureCount, device);
 
-    /// <summary>The current batch's labels as a [<see cref="Count"/>] int64 tensor on <paramref name="device"/>. On the CPU it shares <see cref="Labels"/>.</summary>
+    /// <summary>The current batch's labels as a [<see cref="Count"/>] int64 tensor on <paramref name="device"/>. A copy.</summary>
     public Tensor LabelsTensor(Device? device = null) => BatchTensors.Rows(Labels, Count, device);
 }

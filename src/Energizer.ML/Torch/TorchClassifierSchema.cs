@@ -50,13 +50,20 @@ internal static class TorchClassifierSchema
                 $"Feature column '{name}' is a variable-size vector; TorchClassifier needs a known size (load it with a fixed column range or resize it).");
     }
 
-    public static (KeyDataViewType Key, SchemaShape.Column Column) CheckLabel(SchemaShape shape, string name)
+    /// <summary>Checks a label shape: a shape records a key column as its raw type with IsKey set (the key count is not known yet).</summary>
+    public static SchemaShape.Column CheckLabel(SchemaShape shape, string name)
     {
         if (Find(shape, name) is not { } column)
             throw new ArgumentOutOfRangeException(nameof(shape), $"Could not find label column '{name}' (set LabelColumnName).");
         if (column.Kind != SchemaShape.Column.VectorKind.Scalar)
             throw new ArgumentOutOfRangeException(nameof(shape), $"Label column '{name}' is a vector; TorchClassifier needs a scalar key. Use MapValueToKey on a scalar label.");
-        return (CheckLabelType(name, column.ItemType), column);
+        if (!column.IsKey)
+            throw new ArgumentOutOfRangeException(nameof(shape),
+                $"Label column '{name}' is {column.ItemType}, not a key type. Convert it with mlContext.Transforms.Conversion.MapValueToKey(\"{name}\") first.");
+        if (column.ItemType.RawType != typeof(uint))
+            throw new ArgumentOutOfRangeException(nameof(shape),
+                $"Label column '{name}' is a key of {column.ItemType.RawType.Name}; TorchClassifier reads UInt32 keys, which MapValueToKey produces.");
+        return column;
     }
 
     private static KeyDataViewType CheckLabelType(string name, DataViewType type)
@@ -77,9 +84,11 @@ internal static class TorchClassifierSchema
     /// constructor is internal, so a never-run CustomMapping estimator with the wanted output
     /// types builds the column shapes (DESIGN.md section 5).
     /// </summary>
-    public static SchemaShape AddOutputColumns(SchemaShape input, KeyDataViewType labelKey, SchemaShape.Column label)
+    public static SchemaShape AddOutputColumns(SchemaShape input, SchemaShape.Column label)
     {
-        int classes = (int)labelKey.Count;
+        // A shape knows neither vector sizes nor key counts, so any count builds the same shape.
+        const int classes = 2;
+        var labelKey = new KeyDataViewType(typeof(uint), classes);
         var definition = SchemaDefinition.Create(typeof(OutputRow));
         var score = definition[ScoreColumnName];
         score.ColumnType = new VectorDataViewType(NumberDataViewType.Single, classes);

@@ -39,8 +39,8 @@ public sealed class TorchClassifierTrainer : IEstimator<TorchClassifierTransform
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         TorchClassifierSchema.CheckFeatures(inputSchema, _options.FeatureColumnName);
-        var (key, label) = TorchClassifierSchema.CheckLabel(inputSchema, _options.LabelColumnName);
-        return TorchClassifierSchema.AddOutputColumns(inputSchema, key, label);
+        var label = TorchClassifierSchema.CheckLabel(inputSchema, _options.LabelColumnName);
+        return TorchClassifierSchema.AddOutputColumns(inputSchema, label);
     }
 
     /// <summary>Trains the network on <paramref name="input"/>.</summary>
