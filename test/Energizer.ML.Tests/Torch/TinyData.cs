@@ -15,11 +15,12 @@ internal static class TinyData
         var data = Enumerable.Range(0, rows).Select(i => new Row
         {
             Features = features?.Invoke(i) ?? [i % Classes, (i % Classes) * 0.5f, 1f, -(i % Classes)],
-            Label = (uint)(i % Classes) + 1,
+            Label = (uint)(i % Classes),
         });
         return mlContext.Data.LoadFromEnumerable(data, definition);
     }
 
+    /// <summary>A row; LoadFromEnumerable stores <see cref="Label"/> v as key v + 1 (0-based class index here).</summary>
     public sealed class Row
     {
         [VectorType(4)]
