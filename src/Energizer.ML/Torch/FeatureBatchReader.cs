@@ -1,0 +1,124 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace Energizer.ML.Torch;
+
+/// <summary>
+/// Reads rows of a known-size <see cref="float"/> vector column (and optionally a key-typed label)
+/// from a cursor into one reused buffer, a batch at a time, checking that every feature is
+/// finite. No tensor is made per row: <see cref="FeaturesTensor"/> copies the whole batch at once.
+/// </summary>
+public sealed class FeatureBatchReader
+{
+    private readonly DataViewRowCursor? _cursor;
+    private readonly ValueGetter<VBuffer<float>> _features;
+    private readonly ValueGetter<uint>? _label;
+    private readonly string _featureColumnName;
+    private VBuffer<float> _row;
+
+    /// <summary>Reads from <paramref name="cursor"/>, which must have the feature (and label) column active; the caller keeps ownership of it.</summary>
+    /// <param name="cursor">Where the rows come from; <see cref="ReadBatch"/> moves it.</param>
+    /// <param name="featureColumnName">A known-size vector of <see cref="float"/>.</param>
+    /// <param name="batchSize">The most rows per batch.</param>
+    /// <param name="labelColumnName">A key-typed (<see cref="uint"/>) label to read into <see cref="Labels"/>; rows whose key is missing (0) are skipped.</param>
+    public FeatureBatchReader(DataViewRowCursor cursor, string featureColumnName, int batchSize, string? labelColumnName = null)
+        : this((DataViewRow)cursor, featureColumnName, batchSize, labelColumnName)
+    {
+        _cursor = cursor;
+    }
+
+    /// <summary>A reader of single rows for <see cref="ReadCurrentRow"/>.</summary>
+    internal FeatureBatchReader(DataViewRow row, string featureColumnName, int batchSize, string? labelColumnName)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(batchSize, 0);
+        _featureColumnName = featureColumnName;
+        FeatureCount = TorchClassifierSchema.CheckFeatures(row.Schema, featureColumnName);
+        BatchSize = batchSize;
+        _features = row.GetGetter<VBuffer<float>>(row.Schema[featureColumnName]);
+        if (labelColumnName is not null)
+        {
+            TorchClassifierSchema.CheckLabel(row.Schema, labelColumnName);
+            _label = row.GetGetter<uint>(row.Schema[labelColumnName]);
+        }
+        Features = new float[checked(batchSize * FeatureCount)];
+        Labels = labelColumnName is null ? [] : new long[batchSize];
+        Positions = new long[batchSize];
+        Row = row;
+    }
+
+    private DataViewRow Row { get; }
+
+    /// <summary>Features per row.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>The most rows per batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Row-major features, <see cref="BatchSize"/>×<see cref="FeatureCount"/>; the first <see cref="Count"/> rows hold the current batch.</summary>
+    public float[] Features { get; }
+
+    /// <summary>0-based class index (key − 1) of each row of the batch; empty without a label column.</summary>
+    public long[] Labels { get; }
+
+    /// <summary>The cursor position of each row of the batch.</summary>
+    public long[] Positions { get; }
+
+    /// <summary>Rows in the current batch.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Rows skipped so far because their label key was missing (0).</summary>
+    public long SkippedRows { get; private set; }
+
+    /// <summary>Moves the cursor over up to <see cref="BatchSize"/> rows into the buffers; false when no row was left.</summary>
+    /// <exception cref="InvalidOperationException">A feature is NaN or infinite (the message names the row and slot).</exception>
+    public bool ReadBatch()
+    {
+        if (_cursor is null) throw new InvalidOperationException("This reader reads single rows; construct it from a cursor to read batches.");
+        Count = 0;
+        while (Count < BatchSize && _cursor.MoveNext())
+            Append();
+        return Count > 0;
+    }
+
+    /// <summary>Makes the row the reader was built on its whole batch.</summary>
+    internal void ReadCurrentRow()
+    {
+        Count = 0;
+        Append();
+        if (Count == 0) throw new InvalidOperationException("The row's label key is missing (0).");
+    }
+
+    private void Append()
+    {
+        if (_label is not null)
+        {
+            uint key = 0;
+            _label(ref key);
+            if (key == 0)
+            {
+                SkippedRows++;
+                return;
+            }
+            Labels[Count] = key - 1;
+        }
+        _features(ref _row);
+        var destination = Features.AsSpan(Count * FeatureCount, FeatureCount);
+        _row.CopyTo(destination);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            if (!float.IsFinite(destination[i]))
+                throw new InvalidOperationException(
+                    $"Column '{_featureColumnName}' holds {destination[i]} at row {Row.Position} (0-based), slot {i}: features must be finite numbers. Replace missing values first (e.g. ReplaceMissingValues).");
+        }
+        Positions[Count] = Row.Position;
+        Count++;
+    }
+
+    /// <summary>The current batch as a [<see cref="Count"/>, <see cref="FeatureCount"/>] float32 tensor on <paramref name="device"/>. A copy: <see cref="Features"/> may change afterwards.</summary>
+    public Tensor FeaturesTensor(Device? device = null) => BatchTensors.Rows(Features, Count, FeatureCount, device);
+
+    /// <summary>The current batch's labels as a [<see cref="Count"/>] int64 tensor on <paramref name="device"/>. A copy.</summary>
+    public Tensor LabelsTensor(Device? device = null) => BatchTensors.Rows(Labels, Count, device);
+}

@@ -1,0 +1,107 @@
+using Microsoft.ML;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Energizer.ML.Torch;
+
+/// <summary>Options of <see cref="TorchClassifierTrainer"/>: the network, how to train it, and on which columns.</summary>
+public sealed class TorchClassifierOptions
+{
+    /// <summary>The features: a known-size vector of <see cref="float"/>. Default "Features".</summary>
+    public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>The label: a key type (use <c>MapValueToKey</c> on raw labels). Rows whose key is missing (0) are skipped. Default "Label".</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>
+    /// Builds the network from the feature count and the class count; it maps a [batch, features]
+    /// tensor to [batch, classes] logits (no softmax). Called once per fit, after the torch seed is
+    /// set, so initial weights are reproducible. Default: <see cref="Networks.Mlp"/> with hidden
+    /// sizes 256 and 128 and dropout 0.2.
+    /// </summary>
+    public Func<int, int, nn.Module<Tensor, Tensor>> Network { get; set; } = Networks.Mlp([256, 128], 0.2);
+
+    /// <summary>Passes over the training data. Default 20.</summary>
+    public int Epochs { get; set; } = 20;
+
+    /// <summary>Rows per optimisation step (and per forward when scoring). Default 64.</summary>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>The optimiser's step size. Default 0.001.</summary>
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>The optimiser. Default <see cref="TorchOptimizer.Adam"/>.</summary>
+    public TorchOptimizer Optimizer { get; set; } = TorchOptimizer.Adam;
+
+    /// <summary>Momentum of <see cref="TorchOptimizer.Sgd"/>. Default 0.9.</summary>
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>Weight decay (L2 for Adam and SGD, decoupled for AdamW). Default 0.</summary>
+    public double WeightDecay { get; set; }
+
+    /// <summary>
+    /// Seeds torch's generator before the network is built and the epoch shuffles: the same seed,
+    /// data and thread count give identical weights. TorchSharp's generator is process-wide, so
+    /// fits running concurrently in one process are not reproducible. Default 0.
+    /// </summary>
+    public int Seed { get; set; }
+
+    /// <summary>Where the network trains and scores. Default <see cref="DeviceType.CPU"/>; <see cref="DeviceType.CUDA"/> needs <c>torch.cuda.is_available()</c>.</summary>
+    public DeviceType Device { get; set; } = DeviceType.CPU;
+
+    /// <summary>Shuffle the training rows before each epoch (seeded by <see cref="Seed"/>). Default true.</summary>
+    public bool Shuffle { get; set; } = true;
+
+    /// <summary>Rows scored after each epoch for <see cref="TorchEpochReport.ValidationLoss"/> and early stopping; same columns as the training data. Default none.</summary>
+    public IDataView? ValidationData { get; set; }
+
+    /// <summary>
+    /// With <see cref="ValidationData"/>: stop after this many epochs without a lower validation
+    /// loss and keep the weights of the best epoch. 0 (default) trains all <see cref="Epochs"/>.
+    /// </summary>
+    public int EarlyStoppingPatience { get; set; }
+
+    /// <summary>Per-class weights of the default cross-entropy loss (length = class count), e.g. for imbalanced labels. Default none (all 1).</summary>
+    public float[]? ClassWeights { get; set; }
+
+    /// <summary>
+    /// A custom training loss from logits [batch, classes] and 0-based class indices [batch]
+    /// (int64) to a scalar tensor. Default: cross-entropy (with <see cref="ClassWeights"/>).
+    /// </summary>
+    public Func<Tensor, Tensor, Tensor>? Loss { get; set; }
+
+    /// <summary>Called after each epoch with its losses. Default none.</summary>
+    public Action<TorchEpochReport>? Progress { get; set; }
+
+    /// <summary>Receives human-readable log lines (data read, epochs, early stopping). Default none.</summary>
+    public Action<string>? Log { get; set; }
+
+    /// <summary>Checked between optimisation steps; cancelling throws <see cref="OperationCanceledException"/>. Default none.</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>A shallow copy (the network factory, validation data and callbacks are shared).</summary>
+    public TorchClassifierOptions Clone() => (TorchClassifierOptions)MemberwiseClone();
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(FeatureColumnName))
+            throw new ArgumentException("FeatureColumnName must name a column.", nameof(FeatureColumnName));
+        if (string.IsNullOrWhiteSpace(LabelColumnName))
+            throw new ArgumentException("LabelColumnName must name a column.", nameof(LabelColumnName));
+        if (Network is null) throw new ArgumentNullException(nameof(Network), "Network must be a factory of the network to train.");
+        if (Epochs <= 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be positive.");
+        if (BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be positive.");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
+        if (Momentum < 0 || double.IsNaN(Momentum)) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Momentum must be zero or positive.");
+        if (WeightDecay < 0 || double.IsNaN(WeightDecay)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be zero or positive.");
+        if (EarlyStoppingPatience < 0)
+            throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be zero (off) or positive.");
+        if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
+        if (Device == DeviceType.CUDA && !torch.cuda.is_available())
+            throw new ArgumentException("Device is CUDA but torch.cuda.is_available() is false (is a TorchSharp CUDA package referenced?).", nameof(Device));
+        if (Device is not (DeviceType.CPU or DeviceType.CUDA))
+            throw new ArgumentOutOfRangeException(nameof(Device), Device, "Device must be CPU or CUDA.");
+    }
+}
