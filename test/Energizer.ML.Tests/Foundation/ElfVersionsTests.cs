@@ -123,7 +123,7 @@ public sealed class ElfVersionsTests
         var need = ElfVersions.ReadVersionNeeds(File.ReadAllBytes(library)).SingleOrDefault(n => n.Version == Missing);
         Assert.IsNotNull(need, "TorchSharp-cpu 0.107 needs GLIBCXX_3.4.32");
         if (!hostHasIt) Assert.IsTrue(need.IsWeak, $"{library} should have been patched at build time");
-        Torch.TorchRuntime.EnsureLoaded();
+        Energizer.ML.Torch.TorchRuntime.EnsureLoaded();
         Assert.AreEqual(6L, TorchSharp.torch.tensor(new long[] { 1, 2, 3 }).sum().item<long>());
     }
 }
