@@ -73,12 +73,16 @@ public sealed class FeatureBatchReader
 
     /// <summary>Moves the cursor over up to <see cref="BatchSize"/> rows into the buffers; false when no row was left.</summary>
     /// <exception cref="InvalidOperationException">A feature is NaN or infinite (the message names the row and slot).</exception>
-    public bool ReadBatch()
+    /// <param name="onRow">Called after each move of the cursor, before the row is read (e.g. to read an id column).</param>
+    public bool ReadBatch(Action? onRow = null)
     {
         if (_cursor is null) throw new InvalidOperationException("This reader reads single rows; construct it from a cursor to read batches.");
         Count = 0;
         while (Count < BatchSize && _cursor.MoveNext())
+        {
+            onRow?.Invoke();
             Append();
+        }
         return Count > 0;
     }
 

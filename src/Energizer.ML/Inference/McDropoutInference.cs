@@ -1,0 +1,46 @@
+using Microsoft.ML;
+
+namespace Energizer.ML.Inference;
+
+/// <summary>
+/// MC-Dropout (Gal and Ghahramani, 2016) for TorchClassifier learners: T stochastic passes with
+/// dropout active and everything else in eval mode.
+/// </summary>
+internal sealed class McDropoutInference : InferenceMode
+{
+    public McDropoutInference(int iterations, bool consistent, double? probability, bool inplace, int seed)
+    {
+        if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations), iterations, "MC-Dropout needs at least 1 iteration.");
+        if (probability is { } p && !(p >= 0 && p < 1))
+            throw new ArgumentOutOfRangeException(nameof(probability), probability, "The dropout probability override must be in [0, 1).");
+        Iterations = iterations;
+        Consistent = consistent;
+        Probability = probability;
+        Inplace = inplace;
+        Seed = seed;
+    }
+
+    public int Iterations { get; }
+
+    public bool Consistent { get; }
+
+    public double? Probability { get; }
+
+    public bool Inplace { get; }
+
+    public int Seed { get; }
+
+    public override string Name =>
+        $"MC-Dropout(T={Iterations}{(Consistent ? ", consistent" : "")}{(Probability is { } p ? $", p={p}" : "")})";
+
+    public override BoundInference Bind(ITransformer learner, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings)
+    {
+        ArgumentNullException.ThrowIfNull(learner);
+        var found = TorchLearner.Find(learner)
+            ?? throw new ArgumentException(
+                $"MC-Dropout needs a learner that ends with a TorchClassifier, but this one ends with {TorchLearner.LastName(learner)}. "
+                + "Use InferenceMode.Deterministic, or InferenceMode.Ensemble for a committee of any ML.NET trainer.", nameof(learner));
+        return new TorchBoundInference(found.Prefix, found.Model, poolSchema, embeddingColumnName, needEmbeddings,
+            new TorchBoundInference.Dropout(Iterations, Consistent, Probability, Inplace, Seed));
+    }
+}

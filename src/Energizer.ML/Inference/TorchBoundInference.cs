@@ -1,0 +1,372 @@
+using Energizer.ML.Acquisition;
+using Energizer.ML.Torch;
+using Microsoft.ML;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Energizer.ML.Inference;
+
+/// <summary>
+/// Runs a TorchClassifier's network on pool batches: deterministically (eval mode, for
+/// penultimate embeddings) or with MC-Dropout. For a <see cref="Sequential"/> network whose
+/// dropouts are its own children (as <see cref="Networks"/> builds them) dropout is applied
+/// here, functionally, with the network left in eval mode: the layers before the first dropout
+/// run once per batch, the rest run once on the T copies stacked into one batch of T·N rows.
+/// Other networks run T whole passes with their dropout modules switched to training mode.
+/// </summary>
+internal sealed class TorchBoundInference : BoundInference
+{
+    private readonly ITransformer? _prefix;
+    private readonly TorchClassifierTransformer _model;
+    private readonly TorchClassifierTransformer? _copy;
+    private readonly nn.Module<Tensor, Tensor> _network;
+    private readonly List<nn.Module<Tensor, Tensor>>? _layers;
+    private readonly Dictionary<int, DropoutLayer> _dropouts = [];
+    private readonly List<nn.Module> _dropoutModules;
+    private readonly int _firstDropout;
+    private readonly Dropout? _mc;
+    private readonly EmbeddingColumn? _embeddingColumn;
+    private readonly bool _networkEmbeddings;
+    private readonly int _networkEmbeddingSize;
+    private readonly object _gate = new();
+    private readonly Dictionary<int, Tensor> _consistentMasks = [];
+
+    /// <summary>MC-Dropout settings: T, consistent masks, rate override, in place or on a copy, seed of consistent masks.</summary>
+    internal sealed record Dropout(int Iterations, bool Consistent, double? Probability, bool Inplace, int Seed);
+
+    private enum DropoutKind
+    {
+        Elementwise,
+        Channel,
+        Alpha,
+        FeatureAlpha,
+    }
+
+    private readonly record struct DropoutLayer(DropoutKind Kind, double Rate, string Name);
+
+    public TorchBoundInference(ITransformer? prefix, TorchClassifierTransformer model, DataViewSchema poolSchema,
+        string? embeddingColumnName, bool needEmbeddings, Dropout? mc)
+    {
+        TorchRuntime.EnsureLoaded();
+        _prefix = prefix;
+        _model = model;
+        _mc = mc;
+        if (mc is { Inplace: false })
+        {
+            // A private copy: the trained network keeps its modes and rates whatever happens here.
+            using var buffer = new MemoryStream();
+            model.Save(buffer);
+            buffer.Position = 0;
+            _copy = TorchClassifierTransformer.Load(buffer, model.Options.Network);
+        }
+        _network = _copy?.Network ?? model.Network;
+        _network.eval();
+
+        _dropoutModules = [.. _network.modules().Where(m => Kind(m) is not null)];
+        if (mc is not null && _dropoutModules.Count == 0)
+            throw new ArgumentException(
+                "MC-Dropout needs a network with at least one dropout layer; this TorchClassifier's network has none. "
+                + "Build it with dropout (e.g. Networks.Mlp(sizes, dropout: 0.5)) or use InferenceMode.Deterministic.");
+
+        if (_network is Sequential sequential && TopLevelDropoutsOnly(sequential))
+        {
+            _layers = [.. Enumerable.Range(0, sequential.Count).Select(i => (nn.Module<Tensor, Tensor>)sequential[i])];
+            var names = sequential.named_children().Select(c => c.name).ToList();
+            for (int i = 0; i < _layers.Count; i++)
+            {
+                if (Kind(_layers[i]) is { } kind) _dropouts[i] = new DropoutLayer(kind, mc?.Probability ?? Rate(_layers[i]), names[i]);
+            }
+        }
+        _firstDropout = _layers is null ? 0 : _dropouts.Count == 0 ? _layers.Count : _dropouts.Keys.Min();
+        if (mc is { Consistent: true })
+        {
+            if (_layers is null)
+                throw new ArgumentException(
+                    "Consistent MC-Dropout masks need a Sequential network whose dropouts are its own children (as Networks.Mlp and Networks.ConvNet build them).");
+            if (_dropouts.Values.FirstOrDefault(d => d.Kind is DropoutKind.Alpha or DropoutKind.FeatureAlpha) is { Name: not null } alpha && alpha.Name.Length > 0)
+                throw new ArgumentException($"Consistent MC-Dropout masks support Dropout and Dropout1d/2d/3d layers; '{alpha.Name}' is an alpha dropout.");
+        }
+
+        var prepared = prefix?.GetOutputSchema(poolSchema) ?? poolSchema;
+        _embeddingColumn = EmbeddingColumn.Resolve(prepared, embeddingColumnName, needed: false, whyNoOther: null);
+        if (needEmbeddings && _embeddingColumn is null)
+        {
+            if (_layers is null || _layers.Count < 2)
+                throw new ArgumentException(
+                    "This strategy needs row embeddings, and the TorchClassifier's penultimate layer can only be read from a Sequential network "
+                    + "of two or more layers: name an embedding column of the pool instead.");
+            _networkEmbeddings = true;
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            _networkEmbeddingSize = (int)Penultimate(zeros(1, model.FeatureCount, device: model.Device), 0).shape[1];
+        }
+    }
+
+    public override int ClassCount => _model.ClassCount;
+
+    public override int Iterations => _mc?.Iterations ?? 1;
+
+    public override int EmbeddingSize => _embeddingColumn?.Size ?? _networkEmbeddingSize;
+
+    public override IDataView Prepare(IDataView pool) => _prefix?.Transform(pool) ?? pool;
+
+    public override IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema prepared)
+    {
+        yield return prepared[_model.FeatureColumnName];
+        if (_embeddingColumn is not null) yield return prepared[_embeddingColumn.Name];
+    }
+
+    public override InferenceReader CreateReader(DataViewRowCursor cursor) => new Reader(this, cursor);
+
+    /// <summary>T×N×C probabilities of a [N, F] batch (layout [t][n][c]) and, when used, N×D embeddings.</summary>
+    internal (float[] Probabilities, float[]? Embeddings) Run(Tensor x)
+    {
+        int n = (int)x.shape[0];
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor logits;
+        float[]? embeddings = null;
+        if (_layers is not null)
+        {
+            int start = Math.Min(_firstDropout, _layers.Count - 1);
+            var h = x;
+            for (int i = 0; i < start; i++) h = _layers[i].call(h);
+            if (_networkEmbeddings) embeddings = Penultimate(h, start).cpu().data<float>().ToArray();
+            logits = _mc is null ? Deterministic(h, start) : Stochastic(h, start, n);
+        }
+        else
+        {
+            logits = _mc is null ? _network.call(x) : NaivePasses(x);
+        }
+        var probabilities = nn.functional.softmax(logits, 1).cpu().data<float>().ToArray();
+        return (probabilities, embeddings);
+    }
+
+    /// <summary>
+    /// The reference loop: T separate passes through every layer, each with that pass's masks
+    /// (consistent mode) — what prefix caching and batching must reproduce.
+    /// </summary>
+    internal float[] RunNaive(Tensor x)
+    {
+        if (_layers is null || _mc is null) throw new InvalidOperationException("The naive loop is defined for MC-Dropout on Sequential networks.");
+        int n = (int)x.shape[0];
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var passes = new List<Tensor>();
+        for (int t = 0; t < _mc.Iterations; t++)
+        {
+            var z = x;
+            for (int i = 0; i < _layers.Count; i++)
+            {
+                z = _dropouts.TryGetValue(i, out var d)
+                    ? _mc.Consistent ? ConsistentMask(i, d, z)[t].unsqueeze(0).mul(z) : Fresh(z, d)
+                    : _layers[i].call(z);
+            }
+            passes.Add(z);
+        }
+        return nn.functional.softmax(cat(passes, 0), 1).cpu().data<float>().ToArray();
+    }
+
+    private Tensor Deterministic(Tensor h, int start)
+    {
+        var z = h;
+        for (int i = start; i < _layers!.Count; i++)
+        {
+            if (!_dropouts.ContainsKey(i)) z = _layers[i].call(z);
+        }
+        return z;
+    }
+
+    private Tensor Penultimate(Tensor h, int start)
+    {
+        var z = h;
+        for (int i = start; i < _layers!.Count - 1; i++)
+        {
+            if (!_dropouts.ContainsKey(i)) z = _layers[i].call(z);
+        }
+        return z;
+    }
+
+    private Tensor Stochastic(Tensor h, int start, int n)
+    {
+        int t = _mc!.Iterations;
+        var repeats = new long[h.dim()];
+        Array.Fill(repeats, 1L);
+        repeats[0] = t;
+        var z = h.repeat(repeats);
+        for (int i = start; i < _layers!.Count; i++)
+        {
+            if (!_dropouts.TryGetValue(i, out var d))
+            {
+                z = _layers[i].call(z);
+                continue;
+            }
+            if (!_mc.Consistent)
+            {
+                z = Fresh(z, d);
+                continue;
+            }
+            var shape = z.shape;
+            var grouped = z.view([t, n, .. shape[1..]]);
+            z = grouped.mul(ConsistentMask(i, d, z)).view(shape);
+        }
+        return z;
+    }
+
+    private static Tensor Fresh(Tensor z, DropoutLayer d)
+    {
+        if (d.Rate == 0) return z;
+        double keep = 1 - d.Rate;
+        switch (d.Kind)
+        {
+            case DropoutKind.Alpha:
+                return nn.functional.alpha_dropout(z, d.Rate, training: true);
+            case DropoutKind.FeatureAlpha:
+                return nn.functional.feature_alpha_dropout(z, d.Rate, training: true);
+            case DropoutKind.Channel:
+                var channelShape = z.shape.Select((size, axis) => axis < 2 ? size : 1L).ToArray();
+                return z.mul(empty(channelShape, device: z.device).bernoulli_(keep).div_(keep));
+            default:
+                return z.mul(empty_like(z).bernoulli_(keep).div_(keep));
+        }
+    }
+
+    /// <summary>
+    /// The T masks of dropout layer <paramref name="layer"/>, drawn once from a generator seeded
+    /// by (seed, layer) and reused for every row and batch: shape [T, 1, ...] (channel dropout:
+    /// [T, 1, C, 1, ...]), already divided by the keep probability.
+    /// </summary>
+    private Tensor ConsistentMask(int layer, DropoutLayer d, Tensor z)
+    {
+        lock (_gate)
+        {
+            if (_consistentMasks.TryGetValue(layer, out var cached)) return cached;
+            int t = _mc!.Iterations;
+            var perRow = z.shape.Skip(1).Select((size, axis) => d.Kind == DropoutKind.Channel && axis > 0 ? 1L : size);
+            long[] shape = [t, 1, .. perRow];
+            double keep = 1 - d.Rate;
+            using var generator = new Generator((ulong)SeededHash.Bits(_mc.Seed, SeededHash.StepStreams + 0xD0, layer), device: z.device);
+            var mask = d.Rate == 0
+                ? ones(shape, device: z.device)
+                : empty(shape, device: z.device).bernoulli_(keep, generator: generator).div_(keep);
+            mask.DetachFromDisposeScope();
+            _consistentMasks[layer] = mask;
+            return mask;
+        }
+    }
+
+    private Tensor NaivePasses(Tensor x)
+    {
+        // The network's own modules switch modes, so passes on a shared (in-place) network are serialised.
+        lock (_gate)
+        {
+            var rates = _dropoutModules.Select(Rate).ToList();
+            try
+            {
+                foreach (var module in _dropoutModules)
+                {
+                    module.train();
+                    if (_mc!.Probability is { } p) SetRate(module, p);
+                }
+                var passes = new List<Tensor>();
+                for (int t = 0; t < _mc!.Iterations; t++) passes.Add(_network.call(x));
+                return cat(passes, 0);
+            }
+            finally
+            {
+                for (int i = 0; i < _dropoutModules.Count; i++)
+                {
+                    SetRate(_dropoutModules[i], rates[i]);
+                    _dropoutModules[i].eval();
+                }
+            }
+        }
+    }
+
+    private static bool TopLevelDropoutsOnly(Sequential sequential) =>
+        sequential.named_children().All(c => Kind(c.module) is not null || !c.module.modules().Skip(1).Any(m => Kind(m) is not null));
+
+    private static DropoutKind? Kind(nn.Module module) => module switch
+    {
+        TorchSharp.Modules.Dropout => DropoutKind.Elementwise,
+        Dropout1d or Dropout2d or Dropout3d => DropoutKind.Channel,
+        AlphaDropout => DropoutKind.Alpha,
+        FeatureAlphaDropout => DropoutKind.FeatureAlpha,
+        _ => null,
+    };
+
+    private static double Rate(nn.Module module) => module switch
+    {
+        TorchSharp.Modules.Dropout d => d.p,
+        Dropout1d d => d.p,
+        Dropout2d d => d.p,
+        Dropout3d d => d.p,
+        AlphaDropout d => d.p,
+        FeatureAlphaDropout d => d.p,
+        _ => 0,
+    };
+
+    private static void SetRate(nn.Module module, double rate)
+    {
+        switch (module)
+        {
+            case TorchSharp.Modules.Dropout d: d.p = rate; break;
+            case Dropout1d d: d.p = rate; break;
+            case Dropout2d d: d.p = rate; break;
+            case Dropout3d d: d.p = rate; break;
+            case AlphaDropout d: d.p = rate; break;
+            case FeatureAlphaDropout d: d.p = rate; break;
+        }
+    }
+
+    private sealed class Reader : InferenceReader
+    {
+        private readonly TorchBoundInference _bound;
+        private readonly DataViewRowCursor _cursor;
+        private readonly EmbeddingColumn.Reader? _embedding;
+        private readonly Action _readEmbedding;
+        private float[] _embeddings = [];
+        private int _rows;
+
+        public Reader(TorchBoundInference bound, DataViewRowCursor cursor)
+        {
+            _bound = bound;
+            _cursor = cursor;
+            _embedding = bound._embeddingColumn?.CreateReader(cursor);
+            _readEmbedding = () => { };
+            if (_embedding is not null) _readEmbedding = ReadEmbedding;
+        }
+
+        private FeatureBatchReader Features(int maxRows) =>
+            _featuresCache is { } f && f.BatchSize == maxRows ? f : _featuresCache = new FeatureBatchReader(_cursor, _bound._model.FeatureColumnName, maxRows);
+
+        private FeatureBatchReader? _featuresCache;
+
+        private void ReadEmbedding()
+        {
+            int size = _embedding!.Size;
+            if (_embeddings.Length < (_rows + 1) * size) Array.Resize(ref _embeddings, Math.Max(size, _embeddings.Length * 2));
+            _embedding.Read(_embeddings.AsSpan(_rows * size, size));
+        }
+
+        public override (ProbabilityTensor Probabilities, float[]? Embeddings)? Next(int maxRows, Action onRow)
+        {
+            var features = Features(maxRows);
+            _rows = 0;
+            bool any = features.ReadBatch(() =>
+            {
+                onRow();
+                _readEmbedding();
+                _rows++;
+            });
+            if (!any) return null;
+            int n = features.Count;
+            using var scope = NewDisposeScope();
+            var (probabilities, networkEmbeddings) = _bound.Run(features.FeaturesTensor(_bound._model.Device));
+            float[]? embeddings = networkEmbeddings;
+            if (_embedding is not null) embeddings = _embeddings.AsSpan(0, n * _embedding.Size).ToArray();
+            return (new ProbabilityTensor(probabilities, _bound.Iterations, n, _bound.ClassCount), embeddings);
+        }
+    }
+}
