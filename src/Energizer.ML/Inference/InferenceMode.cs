@@ -13,6 +13,20 @@ public abstract class InferenceMode
     /// for calibrated binary models (their <c>Probability</c> becomes two classes).</summary>
     public static InferenceMode Deterministic { get; } = new DeterministicInference();
 
+    /// <summary>
+    /// MC-Dropout for TorchClassifier learners: <paramref name="iterations"/> stochastic passes
+    /// with every dropout layer active and the rest of the network in eval mode.
+    /// </summary>
+    /// <param name="iterations">T, the passes per row.</param>
+    /// <param name="consistent">Draw the T masks once (seeded) and reuse them for every row and
+    /// batch, so scoring the pool twice gives identical results.</param>
+    /// <param name="probability">Overrides every dropout layer's rate, in [0, 1); null keeps the trained rates.</param>
+    /// <param name="inplace">False: work on a copy of the network, leaving the trained one untouched
+    /// even for networks whose dropout modules must be switched to training mode.</param>
+    /// <param name="seed">Seed of the consistent masks.</param>
+    public static InferenceMode McDropout(int iterations = 10, bool consistent = false, double? probability = null, bool inplace = true, int seed = 0) =>
+        new McDropoutInference(iterations, consistent, probability, inplace, seed);
+
     /// <summary>A short description for reports, e.g. "MC-Dropout(T=10)".</summary>
     public abstract string Name { get; }
 
