@@ -1,0 +1,169 @@
+using Energizer.ML.Acquisition;
+using Energizer.ML.Inference;
+using Energizer.ML.Tests.Loop;
+using Energizer.ML.Torch;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using TorchSharp;
+
+namespace Energizer.ML.Tests.Inference;
+
+[TestClass]
+public sealed class McDropoutTests
+{
+    private static readonly Lazy<(MLContext Ml, IDataView Pool, TorchClassifierTransformer Model)> Trained = new(() =>
+    {
+        var ml = new MLContext(0);
+        var (pool, _) = Digits.Split(ml);
+        var model = ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
+        {
+            Network = Networks.Mlp([32, 16], 0.5), Epochs = 3, Seed = 1,
+        }).Fit(pool);
+        return (ml, pool, model);
+    });
+
+    private static TorchBoundInference Bind(InferenceMode mode, TorchClassifierTransformer? model = null, bool embeddings = false) =>
+        (TorchBoundInference)mode.Bind(model ?? Trained.Value.Model, Trained.Value.Pool.Schema, null, embeddings);
+
+    private static torch.Tensor Batch(int rows) =>
+        torch.tensor(Digits.Rows.Take(rows).SelectMany(r => r.Features).ToArray(), rows, 64);
+
+    private static float[] Acquisition(InferenceMode mode, AcquisitionStrategy strategy)
+    {
+        var (ml, pool, model) = Trained.Value;
+        var scored = ml.ActiveLearning().ScoreAcquisition(model, strategy, mode, batchSize: 100).Fit(pool).Transform(pool);
+        return scored.GetColumn<float>("Acquisition").ToArray();
+    }
+
+    [TestMethod]
+    public void ConsistentMasksScoreThePoolIdenticallyTwice()
+    {
+        var mode = InferenceMode.McDropout(iterations: 8, consistent: true, seed: 3);
+        var first = Acquisition(mode, AcquisitionStrategy.Bald);
+        var second = Acquisition(mode, AcquisitionStrategy.Bald);
+        CollectionAssert.AreEqual(first, second);
+        Assert.IsTrue(first.Any(v => v > 1e-4f), "dropout makes the passes disagree, so BALD is positive somewhere");
+    }
+
+    [TestMethod]
+    public void ConsistentMasksDifferBetweenIterations()
+    {
+        using var x = Batch(20);
+        var (p, _) = Bind(InferenceMode.McDropout(iterations: 4, consistent: true)).Run(x);
+        // Pass t of row n starts at (t·20 + n)·10; passes 0 and 1 must not be identical.
+        var pass0 = p.AsSpan(0, 200).ToArray();
+        var pass1 = p.AsSpan(200, 200).ToArray();
+        CollectionAssert.AreNotEqual(pass0, pass1);
+    }
+
+    [TestMethod]
+    public void ConsistentMasksDoNotDependOnTheBatching()
+    {
+        var bound = Bind(InferenceMode.McDropout(iterations: 3, consistent: true));
+        using var all = Batch(10);
+        using var firstHalf = Batch(5);
+        var (whole, _) = bound.Run(all);
+        var (half, _) = bound.Run(firstHalf);
+        // Row 2 of pass 1: [(1·10 + 2)·10, +10) in the whole batch, [(1·5 + 2)·10, +10) in the half.
+        for (int c = 0; c < 10; c++) Assert.AreEqual(whole[120 + c], half[70 + c], 1e-6f);
+    }
+
+    [TestMethod]
+    public void FreshMasksDifferBetweenCalls()
+    {
+        var mode = InferenceMode.McDropout(iterations: 4);
+        CollectionAssert.AreNotEqual(Acquisition(mode, AcquisitionStrategy.Bald), Acquisition(mode, AcquisitionStrategy.Bald));
+    }
+
+    [TestMethod]
+    public void PrefixCachingAndBatchingEqualTheNaiveLoop()
+    {
+        var bound = Bind(InferenceMode.McDropout(iterations: 5, consistent: true, seed: 11));
+        using var x = Batch(30);
+        var (fast, _) = bound.Run(x);
+        var naive = bound.RunNaive(x);
+        Assert.AreEqual(naive.Length, fast.Length);
+        for (int i = 0; i < fast.Length; i++) Assert.AreEqual(naive[i], fast[i], 1e-5f, $"value {i}");
+    }
+
+    [TestMethod]
+    public void ProbabilitiesAreAValidTensorAndTOneWithoutDropoutIsTheModelScore()
+    {
+        var (ml, pool, model) = Trained.Value;
+        using var x = Batch(7);
+        var (p, _) = Bind(InferenceMode.McDropout(iterations: 6, probability: 0.3)).Run(x);
+        new ProbabilityTensor(p, 6, 7, 10).Validate(1e-4);
+
+        // p = 0 keeps every unit: every pass equals the eval-mode Score column.
+        var (exact, _) = Bind(InferenceMode.McDropout(iterations: 2, probability: 0)).Run(x);
+        var score = model.Transform(ml.Data.LoadFromEnumerable(Digits.Rows.Take(7))).GetColumn<float[]>("Score").ToArray();
+        for (int n = 0; n < 7; n++)
+            for (int c = 0; c < 10; c++)
+            {
+                Assert.AreEqual(score[n][c], exact[(n * 10) + c], 1e-5f);
+                Assert.AreEqual(score[n][c], exact[((7 + n) * 10) + c], 1e-5f);
+            }
+    }
+
+    [TestMethod]
+    public void ScoringOnACopyLeavesTheTrainedNetworkUntouched()
+    {
+        var ml = new MLContext(0);
+        var (pool, _) = Digits.Split(ml);
+        // A network that is not a plain Sequential forces the module-switching path.
+        var model = ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
+        {
+            Network = (features, classes) => new Wrapped(features, classes), Epochs = 1, Seed = 2,
+        }).Fit(pool);
+        var before = model.Transform(pool).GetColumn<float[]>("Score").Take(50).SelectMany(s => s).ToArray();
+        var scored = ml.ActiveLearning().ScoreAcquisition(model, AcquisitionStrategy.Bald,
+            InferenceMode.McDropout(iterations: 4, probability: 0.9, inplace: false)).Fit(pool).Transform(pool);
+        Assert.IsTrue(scored.GetColumn<float>("Acquisition").Take(50).Any(v => v > 1e-4f));
+        var after = model.Transform(pool).GetColumn<float[]>("Score").Take(50).SelectMany(s => s).ToArray();
+        CollectionAssert.AreEqual(before, after);
+        Assert.IsFalse(model.Network.training, "the trained network stays in eval mode");
+        var dropout = model.Network.modules().OfType<TorchSharp.Modules.Dropout>().Single();
+        Assert.AreEqual(0.5, dropout.p, "the rate override applied to the copy only");
+    }
+
+    [TestMethod]
+    public void MismatchedLearnersAndSettingsAreRefusedWithAdvice()
+    {
+        var (ml, pool, _) = Trained.Value;
+        var logistic = ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy().Fit(pool);
+        var wrongLearner = Assert.ThrowsExactly<ArgumentException>(() => InferenceMode.McDropout().Bind(logistic, pool.Schema, null, false));
+        StringAssert.Contains(wrongLearner.Message, "ends with MulticlassPredictionTransformer");
+        StringAssert.Contains(wrongLearner.Message, "Use InferenceMode.Deterministic, or InferenceMode.Ensemble");
+
+        var noDropout = ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions { Network = Networks.Mlp([8], 0), Epochs = 1 }).Fit(pool);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Bind(InferenceMode.McDropout(), noDropout)).Message, "has none");
+
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => InferenceMode.McDropout(probability: 1)).Message, "[0, 1)");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => InferenceMode.McDropout(iterations: 0)).Message, "at least 1");
+    }
+
+    [TestMethod]
+    public void PenultimateEmbeddingsFeedDiversityStrategies()
+    {
+        var (ml, pool, model) = Trained.Value;
+        var bound = Bind(InferenceMode.Deterministic, embeddings: true);
+        Assert.AreEqual(16, bound.EmbeddingSize, "Mlp([32, 16]): the last hidden layer has 16 units");
+        var scored = ml.ActiveLearning().ScoreAcquisition(model, AcquisitionStrategy.CoreSet).Fit(pool).Transform(pool);
+        var selection = ml.ActiveLearning().SelectTopK(scored, 5, new Energizer.ML.Scoring.SelectionOptions { CandidateCount = 200 });
+        Assert.AreEqual(5, selection.RowIds.Distinct().Count());
+    }
+
+    /// <summary>An MLP wrapped in a custom module: dropout is not a top-level child of a Sequential.</summary>
+    private sealed class Wrapped : torch.nn.Module<torch.Tensor, torch.Tensor>
+    {
+        private readonly torch.nn.Module<torch.Tensor, torch.Tensor> _body;
+
+        public Wrapped(int features, int classes) : base(nameof(Wrapped))
+        {
+            _body = torch.nn.Sequential(torch.nn.Linear(features, 32), torch.nn.ReLU(), torch.nn.Dropout(0.5), torch.nn.Linear(32, classes));
+            RegisterComponents();
+        }
+
+        public override torch.Tensor forward(torch.Tensor input) => _body.call(input);
+    }
+}
