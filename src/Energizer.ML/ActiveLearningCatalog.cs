@@ -51,6 +51,14 @@ public sealed class ActiveLearningCatalog
     /// </summary>
     public Selection SelectTopK(IDataView scored, int k, SelectionOptions? options = null) => TopKSelector.Select(scored, k, options);
 
+    /// <summary>
+    /// A committee of <paramref name="members"/> learners for <see cref="InferenceMode.Ensemble"/>:
+    /// <paramref name="member"/> builds member k (give TorchClassifiers different seeds for a deep
+    /// ensemble); with <paramref name="bootstrap"/> each member is fitted on a resample of the data.
+    /// </summary>
+    public EnsembleEstimator Ensemble(Func<int, IEstimator<ITransformer>> member, int members = 5, bool bootstrap = true, int seed = 0) =>
+        new(Context, member, members, bootstrap, seed);
+
     /// <summary>The active-learning loop: fit, score, select, label, over rounds.</summary>
     public ActiveLearningTrainer Trainer(ActiveLearningOptions options) => new(Context, options);
 }

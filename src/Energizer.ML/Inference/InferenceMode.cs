@@ -27,6 +27,16 @@ public abstract class InferenceMode
     public static InferenceMode McDropout(int iterations = 10, bool consistent = false, double? probability = null, bool inplace = true, int seed = 0) =>
         new McDropoutInference(iterations, consistent, probability, inplace, seed);
 
+    /// <summary>
+    /// Query-by-committee: each member of an ensemble learner (from
+    /// <c>mlContext.ActiveLearning().Ensemble(...)</c>: deep ensembles of TorchClassifiers with
+    /// different seeds, or bootstrap committees of any ML.NET trainer) gives one probability
+    /// vector per row, so T = K members.
+    /// </summary>
+    public static InferenceMode Ensemble() => EnsembleMode;
+
+    private static readonly InferenceMode EnsembleMode = new EnsembleInference();
+
     /// <summary>A short description for reports, e.g. "MC-Dropout(T=10)".</summary>
     public abstract string Name { get; }
 

@@ -1,0 +1,104 @@
+using Energizer.ML.Acquisition;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Energizer.ML.Inference;
+
+/// <summary>Reads each committee member's probabilities: T = K members.</summary>
+internal sealed class EnsembleInference : InferenceMode
+{
+    public override string Name => "Ensemble";
+
+    public override BoundInference Bind(ITransformer learner, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings)
+    {
+        ArgumentNullException.ThrowIfNull(learner);
+        var (prefix, ensemble) = Find(learner)
+            ?? throw new ArgumentException(
+                "Ensemble inference needs a learner fitted from mlContext.ActiveLearning().Ensemble(...) (a committee of K members); "
+                + $"this one ends with {TorchLearner.LastName(learner)}. Use InferenceMode.Deterministic or InferenceMode.McDropout instead.", nameof(learner));
+        var prepared = prefix?.GetOutputSchema(poolSchema) ?? poolSchema;
+        var embedding = EmbeddingColumn.Resolve(prepared, embeddingColumnName, needEmbeddings, "an ensemble has no single network to take a penultimate layer from");
+        return new Bound(prefix, ensemble, embedding);
+    }
+
+    private static (ITransformer? Prefix, EnsembleTransformer Ensemble)? Find(ITransformer learner)
+    {
+        if (learner is EnsembleTransformer e) return (null, e);
+        if (learner is not IEnumerable<ITransformer> chain) return null;
+        var parts = chain.ToList();
+        if (parts.Count == 0 || Find(parts[^1]) is not { } last) return null;
+        var before = parts.Take(parts.Count - 1).ToList();
+        if (last.Prefix is not null) before.Add(last.Prefix);
+        return (before.Count == 0 ? null : new TransformerChain<ITransformer>([.. before]), last.Ensemble);
+    }
+
+    private sealed class Bound(ITransformer? prefix, EnsembleTransformer ensemble, EmbeddingColumn? embedding) : BoundInference
+    {
+        public override int ClassCount => ensemble.ScoreType.Size;
+
+        public override int Iterations => ensemble.Members.Count;
+
+        public override int EmbeddingSize => embedding?.Size ?? 0;
+
+        public override IDataView Prepare(IDataView pool) => ensemble.Transform(prefix?.Transform(pool) ?? pool);
+
+        public override IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema prepared)
+        {
+            for (int k = 0; k < ensemble.Members.Count; k++) yield return prepared[EnsembleTransformer.MemberScoreName(k)];
+            if (embedding is not null) yield return prepared[embedding.Name];
+        }
+
+        public override InferenceReader CreateReader(DataViewRowCursor cursor) => new Reader(this, cursor);
+
+        private sealed class Reader : InferenceReader
+        {
+            private readonly Bound _bound;
+            private readonly DataViewRowCursor _cursor;
+            private readonly ValueGetter<VBuffer<float>>[] _members;
+            private readonly EmbeddingColumn.Reader? _embedding;
+            private VBuffer<float> _row;
+
+            public Reader(Bound bound, DataViewRowCursor cursor)
+            {
+                _bound = bound;
+                _cursor = cursor;
+                _members = [.. Enumerable.Range(0, bound.Iterations)
+                    .Select(k => cursor.GetGetter<VBuffer<float>>(cursor.Schema[EnsembleTransformer.MemberScoreName(k)]))];
+                _embedding = bound.Embedding?.CreateReader(cursor);
+            }
+
+            public override (ProbabilityTensor Probabilities, float[]? Embeddings)? Next(int maxRows, Action onRow)
+            {
+                int k = _bound.Iterations, c = _bound.ClassCount;
+                var rows = new List<float[]>();
+                var embeddings = _embedding is null ? null : new List<float[]>();
+                while (rows.Count < maxRows && _cursor.MoveNext())
+                {
+                    onRow();
+                    var row = new float[k * c];
+                    for (int t = 0; t < k; t++)
+                    {
+                        _members[t](ref _row);
+                        _row.CopyTo(row.AsSpan(t * c, c));
+                    }
+                    rows.Add(row);
+                    if (_embedding is not null)
+                    {
+                        var e = new float[_embedding.Size];
+                        _embedding.Read(e);
+                        embeddings!.Add(e);
+                    }
+                }
+                if (rows.Count == 0) return null;
+                int n = rows.Count;
+                var values = new float[k * n * c];
+                for (int i = 0; i < n; i++)
+                    for (int t = 0; t < k; t++)
+                        rows[i].AsSpan(t * c, c).CopyTo(values.AsSpan(((t * n) + i) * c, c));
+                return (new ProbabilityTensor(values, k, n, c), embeddings?.SelectMany(e => e).ToArray());
+            }
+        }
+
+        private EmbeddingColumn? Embedding => embedding;
+    }
+}

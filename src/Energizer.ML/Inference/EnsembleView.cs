@@ -1,0 +1,145 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Energizer.ML.Inference;
+
+/// <summary>The lazy output of an ensemble: one cursor per member read side by side with the input's.</summary>
+internal sealed class EnsembleView : IDataView
+{
+    private readonly EnsembleTransformer _ensemble;
+    private readonly IDataView _input;
+    private readonly IDataView[] _members;
+
+    public EnsembleView(EnsembleTransformer ensemble, IDataView input)
+    {
+        _ensemble = ensemble;
+        _input = input;
+        _members = [.. ensemble.Members.Select(m => m.Transform(input))];
+        Schema = BuildSchema(ensemble, input.Schema);
+    }
+
+    public bool CanShuffle => false;
+
+    public DataViewSchema Schema { get; }
+
+    public long? GetRowCount() => _input.GetRowCount();
+
+    public static DataViewSchema BuildSchema(EnsembleTransformer ensemble, DataViewSchema input)
+    {
+        var builder = new DataViewSchema.Builder();
+        foreach (var c in input) builder.AddColumn(c.Name, c.Type, c.Annotations);
+        builder.AddColumn("Score", ensemble.ScoreType);
+        builder.AddColumn("PredictedLabel", ensemble.PredictedLabel.Type, ensemble.PredictedLabel.Annotations);
+        for (int k = 0; k < ensemble.Members.Count; k++) builder.AddColumn(EnsembleTransformer.MemberScoreName(k), ensemble.ScoreType);
+        return builder.ToSchema();
+    }
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this, columnsNeeded);
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [GetRowCursor(columnsNeeded)];
+
+    private sealed class Cursor : DataViewRowCursor
+    {
+        private readonly EnsembleView _view;
+        private readonly bool[] _active;
+        private readonly DataViewRowCursor _input;
+        private readonly DataViewRowCursor[] _members;
+        private readonly ValueGetter<VBuffer<float>>[] _scores;
+        private readonly VBuffer<float>[] _values;
+        private readonly float[] _mean;
+        private long _computedAt = -1;
+
+        public Cursor(EnsembleView view, IEnumerable<DataViewSchema.Column> columnsNeeded)
+        {
+            _view = view;
+            _active = new bool[view.Schema.Count];
+            foreach (var c in columnsNeeded) _active[c.Index] = true;
+            int inputCount = view._input.Schema.Count;
+            _input = view._input.GetRowCursor(view._input.Schema.Where(c => _active[c.Index]));
+            bool anyScore = _active.Skip(inputCount).Any(a => a);
+            _members = anyScore ? [.. view._members.Select(m => m.GetRowCursor([m.Schema["Score"]]))] : [];
+            _scores = [.. _members.Select(m => m.GetGetter<VBuffer<float>>(m.Schema["Score"]))];
+            _values = new VBuffer<float>[_members.Length];
+            _mean = new float[view._ensemble.ScoreType.Size];
+        }
+
+        public override DataViewSchema Schema => _view.Schema;
+
+        public override long Position => _input.Position;
+
+        public override long Batch => 0;
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+
+        public override bool MoveNext()
+        {
+            if (!_input.MoveNext()) return false;
+            foreach (var member in _members)
+            {
+                if (!member.MoveNext()) throw new InvalidOperationException("An ensemble member's output ended before its input.");
+            }
+            return true;
+        }
+
+        private void Compute()
+        {
+            if (_computedAt == _input.Position) return;
+            Array.Clear(_mean);
+            for (int k = 0; k < _members.Length; k++)
+            {
+                _scores[k](ref _values[k]);
+                int c = 0;
+                foreach (float v in _values[k].DenseValues()) _mean[c++] += v / _members.Length;
+            }
+            _computedAt = _input.Position;
+        }
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            int inputCount = _view._input.Schema.Count;
+            if (column.Index < inputCount) return _input.GetGetter<TValue>(_view._input.Schema[column.Index]);
+            Delegate getter;
+            if (column.Index == inputCount)
+            {
+                getter = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+                {
+                    Compute();
+                    new VBuffer<float>(_mean.Length, (float[])_mean.Clone()).CopyTo(ref value);
+                });
+            }
+            else if (column.Index == inputCount + 1)
+            {
+                getter = (ValueGetter<uint>)((ref uint value) =>
+                {
+                    Compute();
+                    int best = 0;
+                    for (int c = 1; c < _mean.Length; c++) if (_mean[c] > _mean[best]) best = c;
+                    value = (uint)best + 1;
+                });
+            }
+            else
+            {
+                int k = column.Index - inputCount - 2;
+                getter = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+                {
+                    Compute();
+                    _values[k].CopyTo(ref value);
+                });
+            }
+            return getter as ValueGetter<TValue>
+                ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _input.Dispose();
+                foreach (var m in _members) m.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
