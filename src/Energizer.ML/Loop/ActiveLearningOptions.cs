@@ -46,6 +46,16 @@ public sealed class ActiveLearningOptions
     /// </summary>
     public double ValidationFraction { get; set; }
 
+    /// <summary>
+    /// True (the default): every round trains from the same seeded initial weights, as
+    /// pytorch-energizer's reset_weights. False: a TorchClassifier learner warm-starts from the
+    /// previous round's weights (saved in the checkpoint directory, so a resumed run continues them).
+    /// </summary>
+    public bool ResetWeights { get; set; } = true;
+
+    /// <summary>Epochs of each round's fit for a TorchClassifier learner; null keeps its options' Epochs.</summary>
+    public int? EpochsPerRound { get; set; }
+
     /// <summary>Criteria that end the loop early.</summary>
     public IList<StoppingCriterion> StoppingCriteria { get; } = [];
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Energizer.ML.Acquisition;
 using Energizer.ML.Scoring;
+using Energizer.ML.Torch;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -43,6 +44,8 @@ public sealed class ActiveLearningTrainer
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxRounds, "ActiveLearningOptions.MaxRounds must not be negative.");
         if (options.ValidationFraction is < 0 or >= 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.ValidationFraction, "ActiveLearningOptions.ValidationFraction must be in [0, 1).");
+        if (options.EpochsPerRound is <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.EpochsPerRound, "ActiveLearningOptions.EpochsPerRound must be at least 1.");
         if (options.StoppingCriteria.Any(c => c.NeedsValidation) && options.ValidationFraction == 0)
             throw new ArgumentException(
                 $"Stopping criterion {options.StoppingCriteria.First(c => c.NeedsValidation).Name} needs validation rows: set ActiveLearningOptions.ValidationFraction above 0.",
@@ -98,6 +101,7 @@ public sealed class ActiveLearningTrainer
         private readonly Checkpoint _state;
         private readonly string _rowIdColumn;
         private List<int>? _previousStopSet;
+        private TorchClassifierTransformer? _warmStart;
 
         public Run(ActiveLearningTrainer trainer, IEstimator<ITransformer> learner, IDataView pool, IOracle oracle,
             IDataView? evaluation, IProgress<RoundReport>? progress, IChannel log)
@@ -115,6 +119,10 @@ public sealed class ActiveLearningTrainer
             if (_options.IdColumnName is { } id)
                 IdReader.Check(pool.Schema.GetColumnOrNull(id) ?? throw new ArgumentException($"Id column '{id}' is not in the pool.", nameof(pool)));
             if (evaluation is not null) CheckEvaluationSchema(pool.Schema, evaluation.Schema);
+            if ((!_options.ResetWeights || _options.EpochsPerRound is not null) && learner is not TorchClassifierTrainer)
+                throw new ArgumentException(
+                    "ActiveLearningOptions.ResetWeights = false and EpochsPerRound need the learner to be a TorchClassifierTrainer itself "
+                    + $"(this one is {learner.GetType().Name}); featurize the pool beforehand.", nameof(learner));
             _rowIdColumn = pool.Schema.GetColumnOrNull("RowId") is null ? "RowId" : "ActiveLearningRowId";
             _poolRows = PoolDraws.CountRows(pool);
             if (_poolRows == 0) throw new ArgumentException("The pool is empty.", nameof(pool));
@@ -122,7 +130,14 @@ public sealed class ActiveLearningTrainer
             _state = (_options.CheckpointDirectory is { } dir ? Checkpoint.Load(dir, fingerprint) : null) ?? new Checkpoint { Fingerprint = fingerprint };
             foreach (var record in _state.Labels) _labels[record.RowId] = LabelValues.Parse(record.Label, _labelType);
             _previousStopSet = _state.PreviousStopSet;
+            if (!_options.ResetWeights && _options.CheckpointDirectory is { } checkpoints && File.Exists(WarmStartPath(checkpoints)))
+            {
+                using var stream = File.OpenRead(WarmStartPath(checkpoints));
+                _warmStart = TorchClassifierTransformer.Load(stream, ((TorchClassifierTrainer)learner).Options.Network);
+            }
         }
+
+        private static string WarmStartPath(string directory) => Path.Combine(directory, "energizer-warm-start.bin");
 
         public async Task<ActiveLearningResult> ExecuteAsync(CancellationToken cancellationToken)
         {
@@ -174,6 +189,7 @@ public sealed class ActiveLearningTrainer
                     break;
                 }
                 _state.Pending = report;
+                SaveWarmStart();
                 Save();
                 Complete(await LabelAsync(report, cancellationToken).ConfigureAwait(false));
             }
@@ -222,8 +238,9 @@ public sealed class ActiveLearningTrainer
             if (_labels.Count == 0) return (report, null);
             var (train, validation) = SplitForValidation();
             var watch = Stopwatch.StartNew();
-            var model = _learner.Fit(LabelledView(train));
+            var model = RoundLearner().Fit(LabelledView(train));
             report = report with { FitSeconds = watch.Elapsed.TotalSeconds };
+            if (!_options.ResetWeights) _warmStart = (TorchClassifierTransformer)model;
             // Fails clearly when the learner is not a classifier the inference mode can use.
             _options.Inference.Bind(model, _pool.Schema, _options.EmbeddingColumnName, _options.Strategy.NeedsEmbeddings);
             watch.Restart();
@@ -233,6 +250,33 @@ public sealed class ActiveLearningTrainer
             _log.Info(MessageSensitivity.None, $"Round {round}: fitted on {_labels.Count} labels"
                 + (report.Metrics is { } m ? $", accuracy {m.MicroAccuracy:F4}" : "") + $" ({report.FitSeconds:F2} s).");
             return (report, model);
+        }
+
+        /// <summary>The learner of this round: with a TorchClassifier, this round's epochs and warm start.</summary>
+        private IEstimator<ITransformer> RoundLearner()
+        {
+            if (_learner is not TorchClassifierTrainer torch || (_options.ResetWeights && _options.EpochsPerRound is null)) return _learner;
+            var options = torch.Options;
+            if (_options.EpochsPerRound is { } epochs) options.Epochs = epochs;
+            if (!_options.ResetWeights) options.WarmStartFrom = _warmStart;
+            return new TorchClassifierTrainer(options);
+        }
+
+        /// <summary>
+        /// Saves this round's weights for the next round's warm start, together with the round's
+        /// pending selection, so a resumed run warm-starts from the same weights.
+        /// </summary>
+        private void SaveWarmStart()
+        {
+            if (_options.ResetWeights || _warmStart is not { } model || _options.CheckpointDirectory is not { } dir) return;
+            Directory.CreateDirectory(dir);
+            string path = WarmStartPath(dir);
+            using (var stream = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                model.Save(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(path + ".tmp", path, overwrite: true);
         }
 
         private (HashSet<long> Train, HashSet<long> Validation) SplitForValidation()

@@ -79,6 +79,13 @@ public sealed class TorchClassifierOptions
     /// <summary>Checked between optimisation steps; cancelling throws <see cref="OperationCanceledException"/>. Default none.</summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>
+    /// Warm start: begin training from this fitted model's weights instead of fresh ones (the
+    /// network shapes must match). Null (the default) starts from the seeded initial weights.
+    /// Not saved with the model.
+    /// </summary>
+    public TorchClassifierTransformer? WarmStartFrom { get; set; }
+
     /// <summary>A shallow copy (the network factory, validation data and callbacks are shared).</summary>
     public TorchClassifierOptions Clone() => (TorchClassifierOptions)MemberwiseClone();
 

@@ -79,6 +79,7 @@ public sealed class TorchClassifierTrainer : IEstimator<TorchClassifierTransform
         try
         {
             CheckOutputWidth(network, featureCount, classCount, options.LabelColumnName);
+            if (options.WarmStartFrom is { } start) WarmStart(network, start);
             var device = torch.device(options.Device);
             network.to(device);
             Train(network, options, train, validationSet, device, token);
@@ -88,6 +89,29 @@ public sealed class TorchClassifierTrainer : IEstimator<TorchClassifierTransform
         {
             network.Dispose();
             throw;
+        }
+    }
+
+    private static void WarmStart(nn.Module<Tensor, Tensor> network, TorchClassifierTransformer start)
+    {
+        try
+        {
+            using var noGrad = torch.no_grad();
+            var source = start.Network.state_dict();
+            var target = network.state_dict();
+            if (source.Count != target.Count || source.Keys.Except(target.Keys).Any())
+                throw new InvalidOperationException($"its parameters ({string.Join(", ", source.Keys)}) are not the new network's ({string.Join(", ", target.Keys)})");
+            foreach (var (name, tensor) in target)
+            {
+                var from = source[name];
+                if (!from.shape.SequenceEqual(tensor.shape))
+                    throw new InvalidOperationException($"parameter '{name}' is [{string.Join(", ", from.shape)}] there and [{string.Join(", ", tensor.shape)}] here");
+                tensor.copy_(from.to(tensor.device));
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"TorchClassifierOptions.WarmStartFrom cannot seed this network: {e.Message}.", e);
         }
     }
 
