@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Energizer.ML.Loop;
+using Energizer.ML.Torch;
 using Microsoft.ML;
 using Spectre.Console;
+using TorchSharp;
 
 namespace DigitsSample;
 
@@ -32,6 +34,7 @@ public static class DigitsApp
         var initial = IntOption("--initial", "Rows labelled at random before the first query.", defaults.InitialLabelled, minimum: 1);
         var epochs = IntOption("--epochs", "Training epochs of each fit.", defaults.Epochs, minimum: 1);
         var mcIterations = IntOption("--mc-iterations", "MC-Dropout passes of BALD-type strategies.", defaults.McDropoutIterations, minimum: 2);
+        var threads = IntOption("--threads", "TorchSharp threads (this small network trains fastest on one).", defaults.Threads, minimum: 1);
         var seed = new Option<int>("--seed") { Description = "Seed of the split, the initial labels, the network and the strategies.", DefaultValueFactory = _ => 0 };
         var outDirectory = new Option<string>("--out")
         {
@@ -50,7 +53,7 @@ public static class DigitsApp
 
         var command = new RootCommand("Energizer.ML digits sample: active learning with several strategies on the same seed, with learning curves.")
         {
-            strategies, rounds, querySize, initial, epochs, mcIterations, seed, outDirectory, data, interactive,
+            strategies, rounds, querySize, initial, epochs, mcIterations, threads, seed, outDirectory, data, interactive,
         };
         command.SetAction(parse =>
         {
@@ -65,6 +68,7 @@ public static class DigitsApp
                 InitialLabelled = parse.GetValue(initial),
                 Epochs = parse.GetValue(epochs),
                 McDropoutIterations = parse.GetValue(mcIterations),
+                Threads = parse.GetValue(threads),
                 Seed = parse.GetValue(seed),
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataPath = parse.GetValue(data)!,
@@ -98,6 +102,8 @@ public static class DigitsApp
             return 1;
         }
         Directory.CreateDirectory(settings.OutputDirectory);
+        TorchRuntime.EnsureLoaded();
+        torch.set_num_threads(settings.Threads);
         var mlContext = new MLContext(settings.Seed);
         var (poolRows, testRows) = DigitsData.Split(rows, settings.Seed);
         var pool = mlContext.Data.LoadFromEnumerable(poolRows);

@@ -7,7 +7,7 @@ public sealed record DigitsSettings
     public required IReadOnlyList<StrategyChoice> Strategies { get; init; }
 
     /// <summary>Queries per strategy (each followed by a fit).</summary>
-    public int Rounds { get; init; } = 20;
+    public int Rounds { get; init; } = 30;
 
     /// <summary>Rows labelled per query.</summary>
     public int QuerySize { get; init; } = 10;
@@ -16,7 +16,10 @@ public sealed record DigitsSettings
     public int InitialLabelled { get; init; } = 10;
 
     /// <summary>Training epochs of each fit.</summary>
-    public int Epochs { get; init; } = 40;
+    public int Epochs { get; init; } = 100;
+
+    /// <summary>TorchSharp threads: this small network trains fastest on one (thread hand-offs cost more than they save, badly so on a busy machine).</summary>
+    public int Threads { get; init; } = 1;
 
     /// <summary>MC-Dropout passes of BALD-type strategies.</summary>
     public int McDropoutIterations { get; init; } = 20;
