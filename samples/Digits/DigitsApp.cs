@@ -153,7 +153,9 @@ public static class DigitsApp
                     var progress = new SyncProgress<RoundReport>(r =>
                     {
                         task.Increment(1);
-                        task.Description = Markup.Escape($"{strategy.Name,-10} {Describe(r, settings)}");
+                        // Short enough for an 80-column terminal next to the bar.
+                        task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                            $"{strategy.Name,-10} {r.LabelledCount,4} labels, accuracy {r.Metrics?.MicroAccuracy ?? double.NaN:F3}"));
                     });
                     runs.Add(new StrategyRun(strategy.Name, Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, Oracles.FromLabelColumn("Label"), null, progress)));
                     task.Value = task.MaxValue;
