@@ -1,0 +1,225 @@
+using System.CommandLine;
+using System.Globalization;
+using Energizer.ML.Loop;
+using Energizer.ML.Torch;
+using Microsoft.ML;
+using Spectre.Console;
+using TorchSharp;
+
+namespace DigitsSample;
+
+/// <summary>The command line of the Digits sample: compare strategies, or label digits yourself.</summary>
+public static class DigitsApp
+{
+    /// <summary>Parses <paramref name="args"/> and runs; returns the process exit code.</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="input">Where a person's labels are read from in <c>--interactive</c> mode.</param>
+    /// <param name="output">Progress, tables and prompts.</param>
+    /// <param name="error">Error messages.</param>
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var defaults = new DigitsSettings { Strategies = [], OutputDirectory = "", DataPath = "" };
+        var strategies = new Option<string>("--strategies")
+        {
+            Description = $"Comma-separated strategies to compare ({string.Join(", ", StrategyChoice.All.Select(c => c.Name))}); --interactive uses the first (default Margin).",
+            DefaultValueFactory = _ => StrategyChoice.DefaultList,
+        };
+        strategies.Validators.Add(result =>
+        {
+            if (!StrategyChoice.TryParseList(result.GetValueOrDefault<string>() ?? "", out _, out string message)) result.AddError(message);
+        });
+        var rounds = IntOption("--rounds", "Queries per strategy.", defaults.Rounds, minimum: 0);
+        var querySize = IntOption("--query-size", "Rows labelled per query.", defaults.QuerySize, minimum: 1);
+        var initial = IntOption("--initial", "Rows labelled at random before the first query.", defaults.InitialLabelled, minimum: 1);
+        var epochs = IntOption("--epochs", "Training epochs of each fit.", defaults.Epochs, minimum: 1);
+        var mcIterations = IntOption("--mc-iterations", "MC-Dropout passes of BALD-type strategies.", defaults.McDropoutIterations, minimum: 2);
+        var threads = IntOption("--threads", "TorchSharp threads (this small network trains fastest on one).", defaults.Threads, minimum: 1);
+        var seed = new Option<int>("--seed") { Description = "Seed of the split, the initial labels, the network and the strategies.", DefaultValueFactory = _ => 0 };
+        var outDirectory = new Option<string>("--out")
+        {
+            Description = "Folder for the learning curves (CSV, PNG), histories, the model and checkpoints.",
+            DefaultValueFactory = _ => Path.Combine("out", "digits"),
+        };
+        var data = new Option<string>("--data")
+        {
+            Description = "The digits CSV (64 pixel counts 0..16, then the digit, per line; no header).",
+            DefaultValueFactory = _ => Path.Combine(AppContext.BaseDirectory, "data", "digits.csv"),
+        };
+        var interactive = new Option<bool>("--interactive")
+        {
+            Description = "You are the oracle: each selected digit is drawn and you type its label; progress is saved after every label, so quitting (q) and running again continues.",
+        };
+
+        var command = new RootCommand("Energizer.ML digits sample: active learning with several strategies on the same seed, with learning curves.")
+        {
+            strategies, rounds, querySize, initial, epochs, mcIterations, threads, seed, outDirectory, data, interactive,
+        };
+        command.SetAction(parse =>
+        {
+            StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var choices, out _);
+            if (parse.GetValue(interactive) && parse.GetResult(strategies) is not { Implicit: false })
+                choices = [StrategyChoice.All.Single(c => c.Name == "Margin")];
+            var settings = new DigitsSettings
+            {
+                Strategies = choices,
+                Rounds = parse.GetValue(rounds),
+                QuerySize = parse.GetValue(querySize),
+                InitialLabelled = parse.GetValue(initial),
+                Epochs = parse.GetValue(epochs),
+                McDropoutIterations = parse.GetValue(mcIterations),
+                Threads = parse.GetValue(threads),
+                Seed = parse.GetValue(seed),
+                OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
+                DataPath = parse.GetValue(data)!,
+                Interactive = parse.GetValue(interactive),
+            };
+            return Run(settings, input, output, error);
+        });
+        return await command.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
+    }
+
+    private static Option<int> IntOption(string name, string description, int defaultValue, int minimum)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < minimum) result.AddError($"{name} must be at least {minimum}.");
+        });
+        return option;
+    }
+
+    private static int Run(DigitsSettings settings, TextReader input, TextWriter output, TextWriter error)
+    {
+        List<ModelInput> rows;
+        try
+        {
+            rows = DigitsData.Load(settings.DataPath);
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"Cannot read the data: {e.Message}");
+            return 1;
+        }
+        Directory.CreateDirectory(settings.OutputDirectory);
+        TorchRuntime.EnsureLoaded();
+        torch.set_num_threads(settings.Threads);
+        var mlContext = new MLContext(settings.Seed);
+        var (poolRows, testRows) = DigitsData.Split(rows, settings.Seed);
+        var pool = mlContext.Data.LoadFromEnumerable(poolRows);
+        var test = mlContext.Data.LoadFromEnumerable(testRows);
+        output.WriteLine($"{rows.Count} digits from {settings.DataPath}: pool {poolRows.Count}, test {testRows.Count}. "
+            + $"{settings.InitialLabelled} initial labels, {settings.Rounds} rounds of {settings.QuerySize}, seed {settings.Seed}.");
+        try
+        {
+            var runs = settings.Interactive
+                ? LabelInteractively(mlContext, pool, test, settings, input, output)
+                : Compare(mlContext, pool, test, settings, output);
+            if (runs is null) return 0;
+            WriteOutputs(runs, settings, testRows, output);
+            return 0;
+        }
+        catch (InvalidDataException e)
+        {
+            // A checkpoint from another configuration or a damaged one: the library leaves it untouched.
+            error.WriteLine(e.Message);
+            return 1;
+        }
+    }
+
+    private static List<StrategyRun> Compare(MLContext mlContext, IDataView pool, IDataView test, DigitsSettings settings, TextWriter output)
+    {
+        var runs = new List<StrategyRun>();
+        var console = CreateConsole(output);
+        bool live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && console.Profile.Capabilities.Interactive;
+        if (!live)
+        {
+            foreach (var strategy in settings.Strategies)
+            {
+                var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{strategy.Name,-10} {Describe(r, settings)}"));
+                runs.Add(new StrategyRun(strategy.Name, Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, Oracles.FromLabelColumn("Label"), null, progress)));
+            }
+            return runs;
+        }
+        console.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                var tasks = settings.Strategies.Select(s => context.AddTask(Markup.Escape(s.Name), autoStart: false, maxValue: settings.Rounds + 1)).ToList();
+                for (int i = 0; i < tasks.Count; i++)
+                {
+                    var (strategy, task) = (settings.Strategies[i], tasks[i]);
+                    task.StartTask();
+                    var progress = new SyncProgress<RoundReport>(r =>
+                    {
+                        task.Increment(1);
+                        // Short enough for an 80-column terminal next to the bar.
+                        task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                            $"{strategy.Name,-10} {r.LabelledCount,4} labels, accuracy {r.Metrics?.MicroAccuracy ?? double.NaN:F3}"));
+                    });
+                    runs.Add(new StrategyRun(strategy.Name, Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, Oracles.FromLabelColumn("Label"), null, progress)));
+                    task.Value = task.MaxValue;
+                    task.StopTask();
+                }
+            });
+        return runs;
+    }
+
+    private static List<StrategyRun>? LabelInteractively(MLContext mlContext, IDataView pool, IDataView test, DigitsSettings settings, TextReader input, TextWriter output)
+    {
+        var strategy = settings.Strategies[0];
+        string checkpoint = Path.Combine(settings.OutputDirectory, "checkpoint-" + strategy.Name);
+        output.WriteLine($"You are the oracle ({strategy.Name}): type the digit you see (0-9), Enter to skip, q to quit. "
+            + $"Every label is saved in {checkpoint}; run the same command again to continue.");
+        var oracle = Oracles.Console(input, output, DigitDrawing.Describe, [.. Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture))]);
+        var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{strategy.Name} {Describe(r, settings)}"));
+        try
+        {
+            return [new StrategyRun(strategy.Name, Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, oracle, checkpoint, progress))];
+        }
+        catch (OperationCanceledException)
+        {
+            output.WriteLine();
+            output.WriteLine($"Stopped. Your labels are saved in {checkpoint}; run the same command again to continue.");
+            return null;
+        }
+    }
+
+    private static string Describe(RoundReport report, DigitsSettings settings) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"round {report.Round}/{settings.Rounds}: {report.LabelledCount} labels, accuracy {report.Metrics?.MicroAccuracy ?? double.NaN:F3} (fit {report.FitSeconds:F2} s, query {report.QuerySeconds:F2} s)");
+
+    private static void WriteOutputs(List<StrategyRun> runs, DigitsSettings settings, List<ModelInput> testRows, TextWriter output)
+    {
+        string csv = Path.Combine(settings.OutputDirectory, "learning-curves.csv");
+        string png = Path.Combine(settings.OutputDirectory, "learning-curves.png");
+        LearningCurveReport.WriteCsv(runs, csv);
+        LearningCurveReport.WritePng(runs, png, $"Digits: {settings.InitialLabelled} random labels, then {settings.QuerySize} per query (seed {settings.Seed})");
+        foreach (var run in runs)
+        {
+            run.Result.SaveHistoryCsv(Path.Combine(settings.OutputDirectory, $"history-{run.Name}.csv"));
+            run.Result.SaveLabelsCsv(Path.Combine(settings.OutputDirectory, $"labels-{run.Name}.csv"));
+        }
+        var best = runs.MaxBy(r => r.Result.AreaUnderLearningCurve) ?? runs[0];
+        Digits.ModelPath = Path.Combine(settings.OutputDirectory, "model.bin");
+        Digits.SaveModel(best.Result.Model, Digits.ModelPath);
+
+        var console = CreateConsole(output);
+        console.Write(LearningCurveReport.Table(runs));
+        var example = testRows[0];
+        var prediction = Digits.Predict(example);
+        output.WriteLine($"Predict(first test digit) with {best.Name}'s final model: {prediction.Digit} (true {example.Label}, probability {prediction.Score[prediction.Digit]:F3}).");
+        output.WriteLine($"Wrote {csv}, {png}, histories, labels and {Digits.ModelPath}.");
+    }
+
+    private static IAnsiConsole CreateConsole(TextWriter output) =>
+        ReferenceEquals(output, Console.Out)
+            ? AnsiConsole.Console
+            : AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(output),
+                Ansi = AnsiSupport.No,
+                ColorSystem = ColorSystemSupport.NoColors,
+                Interactive = InteractionSupport.No,
+            });
+}

@@ -1,0 +1,38 @@
+namespace DigitsSample;
+
+/// <summary>What one run of the sample does (from the command line).</summary>
+public sealed record DigitsSettings
+{
+    /// <summary>The strategies to compare, run one after another on the same seed.</summary>
+    public required IReadOnlyList<StrategyChoice> Strategies { get; init; }
+
+    /// <summary>Queries per strategy (each followed by a fit).</summary>
+    public int Rounds { get; init; } = 30;
+
+    /// <summary>Rows labelled per query.</summary>
+    public int QuerySize { get; init; } = 10;
+
+    /// <summary>Rows labelled at random before the first query.</summary>
+    public int InitialLabelled { get; init; } = 10;
+
+    /// <summary>Training epochs of each fit.</summary>
+    public int Epochs { get; init; } = 100;
+
+    /// <summary>TorchSharp threads: this small network trains fastest on one (thread hand-offs cost more than they save, badly so on a busy machine).</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>MC-Dropout passes of BALD-type strategies.</summary>
+    public int McDropoutIterations { get; init; } = 20;
+
+    /// <summary>The seed of the split, the initial set, the network and the strategies.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Where the CSV, the PNG, the model and checkpoints go.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>The digits CSV.</summary>
+    public required string DataPath { get; init; }
+
+    /// <summary>A person labels (the first strategy only), with a checkpoint after every label.</summary>
+    public bool Interactive { get; init; }
+}

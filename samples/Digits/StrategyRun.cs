@@ -1,0 +1,26 @@
+using Energizer.ML.Loop;
+
+namespace DigitsSample;
+
+/// <summary>One strategy's finished run and its summary figures.</summary>
+/// <param name="Name">The strategy's name.</param>
+/// <param name="Result">What the active-learning trainer returned.</param>
+public sealed record StrategyRun(string Name, ActiveLearningResult Result)
+{
+    /// <summary>The fewest labels whose model reached <paramref name="accuracy"/> on the test set, or null.</summary>
+    public int? LabelsToReach(double accuracy) =>
+        Result.Rounds.FirstOrDefault(r => r.Metrics is { } m && m.MicroAccuracy >= accuracy)?.LabelledCount;
+
+    /// <summary>Mean seconds per query (scoring the pool and selecting), over the rounds that queried.</summary>
+    public double MeanQuerySeconds
+    {
+        get
+        {
+            var queries = Result.Rounds.Where(r => r.SelectedRowIds.Count > 0).ToList();
+            return queries.Count == 0 ? double.NaN : queries.Average(r => r.QuerySeconds);
+        }
+    }
+
+    /// <summary>The last model's test accuracy.</summary>
+    public double FinalAccuracy => Result.Rounds.LastOrDefault(r => r.Metrics is not null)?.Metrics?.MicroAccuracy ?? double.NaN;
+}
