@@ -67,7 +67,11 @@ public sealed class EnsembleTests
         var (pool, test) = Digits.Split(ml);
         var options = new ActiveLearningOptions
         {
-            Strategy = AcquisitionStrategy.VoteEntropy, Inference = InferenceMode.Ensemble(), QuerySize = 10, MaxRounds = 2, Seed = 1,
+            Strategy = AcquisitionStrategy.VoteEntropy,
+            Inference = InferenceMode.Ensemble(),
+            QuerySize = 10,
+            MaxRounds = 2,
+            Seed = 1,
         };
         var learner = ml.ActiveLearning().Ensemble(_ => Logistic(ml), members: 3);
         var result = ml.ActiveLearning().Trainer(options).Fit(learner, pool, Oracles.FromLabelColumn(), test);

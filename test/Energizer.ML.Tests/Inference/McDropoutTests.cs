@@ -17,7 +17,9 @@ public sealed class McDropoutTests
         var (pool, _) = Digits.Split(ml);
         var model = ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
         {
-            Network = Networks.Mlp([32, 16], 0.5), Epochs = 3, Seed = 1,
+            Network = Networks.Mlp([32, 16], 0.5),
+            Epochs = 3,
+            Seed = 1,
         }).Fit(pool);
         return (ml, pool, model);
     });
@@ -113,7 +115,9 @@ public sealed class McDropoutTests
         // A network that is not a plain Sequential forces the module-switching path.
         var model = ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
         {
-            Network = (features, classes) => new Wrapped(features, classes), Epochs = 1, Seed = 2,
+            Network = (features, classes) => new Wrapped(features, classes),
+            Epochs = 1,
+            Seed = 2,
         }).Fit(pool);
         var before = model.Transform(pool).GetColumn<float[]>("Score").Take(50).SelectMany(s => s).ToArray();
         var scored = ml.ActiveLearning().ScoreAcquisition(model, AcquisitionStrategy.Bald,

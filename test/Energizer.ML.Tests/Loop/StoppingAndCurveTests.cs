@@ -69,7 +69,11 @@ public sealed class StoppingAndCurveTests
         var (pool, test) = Digits.Split(ml);
         var options = new ActiveLearningOptions
         {
-            Strategy = AcquisitionStrategy.Margin, QuerySize = 10, MaxRounds = 40, ValidationFraction = 0.3, Seed = 2,
+            Strategy = AcquisitionStrategy.Margin,
+            QuerySize = 10,
+            MaxRounds = 40,
+            ValidationFraction = 0.3,
+            Seed = 2,
         };
         options.StoppingCriteria.Add(StoppingCriterion.StabilizingPredictions(threshold: 0.9, window: 2, stopSetSize: 200));
         options.StoppingCriteria.Add(StoppingCriterion.MetricPlateau(patience: 4));

@@ -11,7 +11,11 @@ public sealed class TorchLoopTests
 {
     private static TorchClassifierTrainer Mlp(MLContext ml, int seed) => ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
     {
-        Network = Networks.Mlp([128], 0.3), Epochs = 100, BatchSize = 32, LearningRate = 3e-3, Seed = seed,
+        Network = Networks.Mlp([128], 0.3),
+        Epochs = 100,
+        BatchSize = 32,
+        LearningRate = 3e-3,
+        Seed = seed,
     });
 
     private static ActiveLearningResult Run(AcquisitionStrategy strategy, InferenceMode inference, int seed, int rounds = 30, ActiveLearningOptions? options = null)
