@@ -46,6 +46,10 @@ public static class DigitsApp
             Description = "The digits CSV (64 pixel counts 0..16, then the digit, per line; no header).",
             DefaultValueFactory = _ => Path.Combine(AppContext.BaseDirectory, "data", "digits.csv"),
         };
+        var checkpoints = new Option<string?>("--checkpoint")
+        {
+            Description = "Save each strategy's run in DIR/<strategy>/ after every label; a stopped or killed run started again with the same options continues where it stopped.",
+        };
         var interactive = new Option<bool>("--interactive")
         {
             Description = "You are the oracle: each selected digit is drawn and you type its label; progress is saved after every label, so quitting (q) and running again continues.",
@@ -53,7 +57,7 @@ public static class DigitsApp
 
         var command = new RootCommand("Energizer.ML digits sample: active learning with several strategies on the same seed, with learning curves.")
         {
-            strategies, rounds, querySize, initial, epochs, mcIterations, threads, seed, outDirectory, data, interactive,
+            strategies, rounds, querySize, initial, epochs, mcIterations, threads, seed, outDirectory, data, checkpoints, interactive,
         };
         command.SetAction(parse =>
         {
@@ -73,6 +77,7 @@ public static class DigitsApp
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataPath = parse.GetValue(data)!,
                 Interactive = parse.GetValue(interactive),
+                CheckpointDirectory = parse.GetValue(checkpoints) is { } dir ? Path.GetFullPath(dir) : null,
             };
             return Run(settings, input, output, error);
         });
@@ -137,7 +142,7 @@ public static class DigitsApp
             foreach (var strategy in settings.Strategies)
             {
                 var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{strategy.Name,-10} {Describe(r, settings)}"));
-                runs.Add(new StrategyRun(strategy.Name, Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, Oracles.FromLabelColumn("Label"), null, progress)));
+                runs.Add(new StrategyRun(strategy.Name, Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, Oracles.FromLabelColumn("Label"), CheckpointOf(settings, strategy), progress)));
             }
             return runs;
         }
@@ -157,13 +162,16 @@ public static class DigitsApp
                         task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                             $"{strategy.Name,-10} {r.LabelledCount,4} labels, accuracy {r.Metrics?.MicroAccuracy ?? double.NaN:F3}"));
                     });
-                    runs.Add(new StrategyRun(strategy.Name, Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, Oracles.FromLabelColumn("Label"), null, progress)));
+                    runs.Add(new StrategyRun(strategy.Name, Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, Oracles.FromLabelColumn("Label"), CheckpointOf(settings, strategy), progress)));
                     task.Value = task.MaxValue;
                     task.StopTask();
                 }
             });
         return runs;
     }
+
+    private static string? CheckpointOf(DigitsSettings settings, StrategyChoice strategy) =>
+        settings.CheckpointDirectory is { } dir ? Path.Combine(dir, strategy.Name) : null;
 
     private static List<StrategyRun>? LabelInteractively(MLContext mlContext, IDataView pool, IDataView test, DigitsSettings settings, TextReader input, TextWriter output)
     {

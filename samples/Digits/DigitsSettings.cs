@@ -33,6 +33,9 @@ public sealed record DigitsSettings
     /// <summary>The digits CSV.</summary>
     public required string DataPath { get; init; }
 
+    /// <summary>Where comparison runs are checkpointed (one folder per strategy); null: not at all.</summary>
+    public string? CheckpointDirectory { get; init; }
+
     /// <summary>A person labels (the first strategy only), with a checkpoint after every label.</summary>
     public bool Interactive { get; init; }
 }
