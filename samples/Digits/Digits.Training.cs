@@ -1,5 +1,6 @@
 using Energizer.ML;
 using Energizer.ML.Loop;
+using Energizer.ML.Samples;
 using Energizer.ML.Torch;
 using Microsoft.ML;
 using Microsoft.ML.Data;

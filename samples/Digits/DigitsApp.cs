@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Energizer.ML.Loop;
+using Energizer.ML.Samples;
 using Energizer.ML.Torch;
 using Microsoft.ML;
-using Spectre.Console;
 using TorchSharp;
 
 namespace DigitsSample;
@@ -132,43 +132,9 @@ public static class DigitsApp
         }
     }
 
-    private static List<StrategyRun> Compare(MLContext mlContext, IDataView pool, IDataView test, DigitsSettings settings, TextWriter output)
-    {
-        var runs = new List<StrategyRun>();
-        var console = CreateConsole(output);
-        bool live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && console.Profile.Capabilities.Interactive;
-        if (!live)
-        {
-            foreach (var strategy in settings.Strategies)
-            {
-                var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{strategy.Name,-10} {Describe(r, settings)}"));
-                runs.Add(new StrategyRun(strategy.Name, Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, Oracles.FromLabelColumn("Label"), CheckpointOf(settings, strategy), progress)));
-            }
-            return runs;
-        }
-        console.Progress().AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(context =>
-            {
-                var tasks = settings.Strategies.Select(s => context.AddTask(Markup.Escape(s.Name), autoStart: false, maxValue: settings.Rounds + 1)).ToList();
-                for (int i = 0; i < tasks.Count; i++)
-                {
-                    var (strategy, task) = (settings.Strategies[i], tasks[i]);
-                    task.StartTask();
-                    var progress = new SyncProgress<RoundReport>(r =>
-                    {
-                        task.Increment(1);
-                        // Short enough for an 80-column terminal next to the bar.
-                        task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                            $"{strategy.Name,-10} {r.LabelledCount,4} labels, accuracy {r.Metrics?.MicroAccuracy ?? double.NaN:F3}"));
-                    });
-                    runs.Add(new StrategyRun(strategy.Name, Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, Oracles.FromLabelColumn("Label"), CheckpointOf(settings, strategy), progress)));
-                    task.Value = task.MaxValue;
-                    task.StopTask();
-                }
-            });
-        return runs;
-    }
+    private static List<StrategyRun> Compare(MLContext mlContext, IDataView pool, IDataView test, DigitsSettings settings, TextWriter output) =>
+        StrategyComparison.Run(settings.Strategies, settings.Rounds, output, (strategy, progress) =>
+            Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, Oracles.FromLabelColumn("Label"), CheckpointOf(settings, strategy), progress));
 
     private static string? CheckpointOf(DigitsSettings settings, StrategyChoice strategy) =>
         settings.CheckpointDirectory is { } dir ? Path.Combine(dir, strategy.Name) : null;
@@ -180,7 +146,7 @@ public static class DigitsApp
         output.WriteLine($"You are the oracle ({strategy.Name}): type the digit you see (0-9), Enter to skip, q to quit. "
             + $"Every label is saved in {checkpoint}; run the same command again to continue.");
         var oracle = Oracles.Console(input, output, DigitDrawing.Describe, [.. Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture))]);
-        var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{strategy.Name} {Describe(r, settings)}"));
+        var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{strategy.Name} {StrategyComparison.Describe(r, settings.Rounds)}"));
         try
         {
             return [new StrategyRun(strategy.Name, Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, oracle, checkpoint, progress))];
@@ -193,41 +159,18 @@ public static class DigitsApp
         }
     }
 
-    private static string Describe(RoundReport report, DigitsSettings settings) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"round {report.Round}/{settings.Rounds}: {report.LabelledCount} labels, accuracy {report.Metrics?.MicroAccuracy ?? double.NaN:F3} (fit {report.FitSeconds:F2} s, query {report.QuerySeconds:F2} s)");
-
     private static void WriteOutputs(List<StrategyRun> runs, DigitsSettings settings, List<ModelInput> testRows, TextWriter output)
     {
-        string csv = Path.Combine(settings.OutputDirectory, "learning-curves.csv");
-        string png = Path.Combine(settings.OutputDirectory, "learning-curves.png");
-        LearningCurveReport.WriteCsv(runs, csv);
-        LearningCurveReport.WritePng(runs, png, $"Digits: {settings.InitialLabelled} random labels, then {settings.QuerySize} per query (seed {settings.Seed})");
-        foreach (var run in runs)
-        {
-            run.Result.SaveHistoryCsv(Path.Combine(settings.OutputDirectory, $"history-{run.Name}.csv"));
-            run.Result.SaveLabelsCsv(Path.Combine(settings.OutputDirectory, $"labels-{run.Name}.csv"));
-        }
+        var (csv, png) = LearningCurveReport.WriteAll(runs, settings.OutputDirectory,
+            $"Digits: {settings.InitialLabelled} random labels, then {settings.QuerySize} per query (seed {settings.Seed})");
         var best = runs.MaxBy(r => r.Result.AreaUnderLearningCurve) ?? runs[0];
         Digits.ModelPath = Path.Combine(settings.OutputDirectory, "model.bin");
         Digits.SaveModel(best.Result.Model, Digits.ModelPath);
 
-        var console = CreateConsole(output);
-        console.Write(LearningCurveReport.Table(runs));
+        StrategyComparison.CreateConsole(output).Write(LearningCurveReport.Table(runs, "Active learning on digits (test accuracy)"));
         var example = testRows[0];
         var prediction = Digits.Predict(example);
         output.WriteLine($"Predict(first test digit) with {best.Name}'s final model: {prediction.Digit} (true {example.Label}, probability {prediction.Score[prediction.Digit]:F3}).");
         output.WriteLine($"Wrote {csv}, {png}, histories, labels and {Digits.ModelPath}.");
     }
-
-    private static IAnsiConsole CreateConsole(TextWriter output) =>
-        ReferenceEquals(output, Console.Out)
-            ? AnsiConsole.Console
-            : AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(output),
-                Ansi = AnsiSupport.No,
-                ColorSystem = ColorSystemSupport.NoColors,
-                Interactive = InteractionSupport.No,
-            });
 }

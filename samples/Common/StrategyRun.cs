@@ -1,6 +1,6 @@
 using Energizer.ML.Loop;
 
-namespace DigitsSample;
+namespace Energizer.ML.Samples;
 
 /// <summary>One strategy's finished run and its summary figures.</summary>
 /// <param name="Name">The strategy's name.</param>

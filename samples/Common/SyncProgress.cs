@@ -1,7 +1,8 @@
-namespace DigitsSample;
+namespace Energizer.ML.Samples;
 
 /// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread, in order (unlike <see cref="Progress{T}"/>).</summary>
-internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
 {
+    /// <inheritdoc />
     public void Report(T value) => report(value);
 }

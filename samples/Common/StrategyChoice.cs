@@ -1,7 +1,7 @@
 using Energizer.ML.Acquisition;
 using Energizer.ML.Inference;
 
-namespace DigitsSample;
+namespace Energizer.ML.Samples;
 
 /// <summary>A strategy the sample can run, with the inference mode it needs.</summary>
 /// <param name="Name">The name used on the command line and in reports.</param>

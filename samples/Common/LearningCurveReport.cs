@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Spectre.Console;
 
-namespace DigitsSample;
+namespace Energizer.ML.Samples;
 
 /// <summary>The outputs of a comparison: the learning-curve CSV and PNG and the summary table.</summary>
 public static class LearningCurveReport
@@ -40,10 +40,28 @@ public static class LearningCurveReport
         plot.SavePng(path, 900, 560);
     }
 
-    /// <summary>The summary: labels needed for 90% and 95% test accuracy, area under the learning curve, final accuracy, mean query time.</summary>
-    public static Table Table(IReadOnlyList<StrategyRun> runs)
+    /// <summary>
+    /// Writes the comparison into <paramref name="directory"/>: learning-curves.csv and .png, and
+    /// each strategy's history and labels; returns the paths of the CSV and the PNG.
+    /// </summary>
+    public static (string Csv, string Png) WriteAll(IReadOnlyList<StrategyRun> runs, string directory, string title)
     {
-        var table = new Table().Title("Active learning on digits (test accuracy)")
+        string csv = Path.Combine(directory, "learning-curves.csv");
+        string png = Path.Combine(directory, "learning-curves.png");
+        WriteCsv(runs, csv);
+        WritePng(runs, png, title);
+        foreach (var run in runs)
+        {
+            run.Result.SaveHistoryCsv(Path.Combine(directory, $"history-{run.Name}.csv"));
+            run.Result.SaveLabelsCsv(Path.Combine(directory, $"labels-{run.Name}.csv"));
+        }
+        return (csv, png);
+    }
+
+    /// <summary>The summary: labels needed for 90% and 95% test accuracy, area under the learning curve, final accuracy, mean query time.</summary>
+    public static Table Table(IReadOnlyList<StrategyRun> runs, string title)
+    {
+        var table = new Table().Title(title)
             .AddColumn("Strategy")
             .AddColumn(new TableColumn("Labels for 90%").RightAligned())
             .AddColumn(new TableColumn("Labels for 95%").RightAligned())
