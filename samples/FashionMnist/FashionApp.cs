@@ -1,0 +1,128 @@
+using System.CommandLine;
+using Energizer.ML.Loop;
+using Energizer.ML.Samples;
+using Energizer.ML.Torch;
+using Microsoft.ML;
+using TorchSharp;
+
+namespace FashionMnistSample;
+
+/// <summary>The command line of the Fashion-MNIST sample: a ConvNet with MC-Dropout BALD against Random.</summary>
+public static class FashionApp
+{
+    /// <summary>Where Debian's and Ubuntu's dataset-fashion-mnist package puts the IDX files.</summary>
+    public const string DebianDataDirectory = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>Parses <paramref name="args"/> and runs; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var defaults = new FashionSettings { Strategies = [], OutputDirectory = "", DataDirectory = "" };
+        var strategies = new Option<string>("--strategies")
+        {
+            Description = $"Comma-separated strategies to compare ({string.Join(", ", StrategyChoice.All.Select(c => c.Name))}).",
+            DefaultValueFactory = _ => "Random,BALD",
+        };
+        strategies.Validators.Add(result =>
+        {
+            if (!StrategyChoice.TryParseList(result.GetValueOrDefault<string>() ?? "", out _, out string message)) result.AddError(message);
+        });
+        var rounds = IntOption("--rounds", "Queries per strategy.", defaults.Rounds, 0);
+        var querySize = IntOption("--query-size", "Images labelled per query.", defaults.QuerySize, 1);
+        var initial = IntOption("--initial", "Images labelled at random before the first query.", defaults.InitialLabelled, 1);
+        var poolSize = IntOption("--pool-size", "Training images used as the pool.", defaults.PoolSize, 1);
+        var testSize = IntOption("--test-size", "Test images evaluated every round.", defaults.TestSize, 1);
+        var epochs = IntOption("--epochs", "Training epochs of each fit.", defaults.Epochs, 1);
+        var mcIterations = IntOption("--mc-iterations", "MC-Dropout passes of BALD-type strategies.", defaults.McDropoutIterations, 2);
+        var threads = IntOption("--threads", "TorchSharp threads.", defaults.Threads, 1);
+        var seed = new Option<int>("--seed") { Description = "Seed of the initial labels, the network and the strategies.", DefaultValueFactory = _ => 0 };
+        var outDirectory = new Option<string>("--out")
+        {
+            Description = "Folder for the learning curves (CSV, PNG), histories and the model.",
+            DefaultValueFactory = _ => Path.Combine("out", "fashion-mnist"),
+        };
+        var data = new Option<string>("--data")
+        {
+            Description = $"Folder with the four Fashion-MNIST IDX files ({string.Join(", ", IdxReader.Files)}).",
+            DefaultValueFactory = _ => DebianDataDirectory,
+        };
+        var command = new RootCommand("Energizer.ML Fashion-MNIST sample: a ConvNet with MC-Dropout BALD against Random, with learning curves.")
+        {
+            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, outDirectory, data,
+        };
+        command.SetAction(parse =>
+        {
+            StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var choices, out _);
+            return Run(new FashionSettings
+            {
+                Strategies = choices,
+                Rounds = parse.GetValue(rounds),
+                QuerySize = parse.GetValue(querySize),
+                InitialLabelled = parse.GetValue(initial),
+                PoolSize = parse.GetValue(poolSize),
+                TestSize = parse.GetValue(testSize),
+                Epochs = parse.GetValue(epochs),
+                McDropoutIterations = parse.GetValue(mcIterations),
+                Threads = parse.GetValue(threads),
+                Seed = parse.GetValue(seed),
+                OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
+                DataDirectory = parse.GetValue(data)!,
+            }, output, error);
+        });
+        return await command.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
+    }
+
+    private static Option<int> IntOption(string name, string description, int defaultValue, int minimum)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < minimum) result.AddError($"{name} must be at least {minimum}.");
+        });
+        return option;
+    }
+
+    private static int Run(FashionSettings settings, TextWriter output, TextWriter error)
+    {
+        var missing = IdxReader.Files.Where(f => !File.Exists(Path.Combine(settings.DataDirectory, f))).ToList();
+        if (missing.Count > 0)
+        {
+            error.WriteLine($"Fashion-MNIST not found: {string.Join(", ", missing)} missing in {Path.GetFullPath(settings.DataDirectory)}. "
+                + "On Debian or Ubuntu run `sudo apt-get install dataset-fashion-mnist` (it installs them in "
+                + $"{DebianDataDirectory}), or pass --data with a folder holding the four IDX files.");
+            return 1;
+        }
+        List<ModelInput> poolRows, testRows;
+        try
+        {
+            poolRows = IdxReader.Read(Path.Combine(settings.DataDirectory, IdxReader.Files[0]), Path.Combine(settings.DataDirectory, IdxReader.Files[1]), settings.PoolSize);
+            testRows = IdxReader.Read(Path.Combine(settings.DataDirectory, IdxReader.Files[2]), Path.Combine(settings.DataDirectory, IdxReader.Files[3]), settings.TestSize);
+        }
+        catch (InvalidDataException e)
+        {
+            error.WriteLine($"Cannot read Fashion-MNIST: {e.Message}");
+            return 1;
+        }
+        Directory.CreateDirectory(settings.OutputDirectory);
+        TorchRuntime.EnsureLoaded();
+        torch.set_num_threads(settings.Threads);
+        var mlContext = new MLContext(settings.Seed);
+        var pool = mlContext.Data.LoadFromEnumerable(poolRows);
+        var test = mlContext.Data.LoadFromEnumerable(testRows);
+        output.WriteLine($"Fashion-MNIST from {settings.DataDirectory}: pool {poolRows.Count}, test {testRows.Count}. "
+            + $"{settings.InitialLabelled} initial labels, {settings.Rounds} rounds of {settings.QuerySize}, seed {settings.Seed}.");
+
+        var runs = StrategyComparison.Run(settings.Strategies, settings.Rounds, output,
+            (strategy, progress) => FashionMnist.RunActiveLearning(mlContext, pool, test, strategy, settings, progress));
+        var (csv, png) = LearningCurveReport.WriteAll(runs, settings.OutputDirectory,
+            $"Fashion-MNIST ConvNet: {settings.InitialLabelled} random labels, then {settings.QuerySize} per query (seed {settings.Seed})");
+        var best = runs.MaxBy(r => r.Result.AreaUnderLearningCurve) ?? runs[0];
+        FashionMnist.ModelPath = Path.Combine(settings.OutputDirectory, "model.bin");
+        FashionMnist.SaveModel(best.Result.Model, FashionMnist.ModelPath);
+        StrategyComparison.CreateConsole(output).Write(LearningCurveReport.Table(runs, "Active learning on Fashion-MNIST (test accuracy)"));
+        var prediction = FashionMnist.Predict(testRows[0]);
+        output.WriteLine($"Predict(first test image) with {best.Name}'s final model: {FashionMnist.ClassNames[prediction.PredictedLabel - 1]} "
+            + $"(true {FashionMnist.ClassNames[testRows[0].Label - 1]}).");
+        output.WriteLine($"Wrote {csv}, {png}, histories, labels and {FashionMnist.ModelPath}.");
+        return 0;
+    }
+}

@@ -1,0 +1,58 @@
+using Energizer.ML;
+using Energizer.ML.Loop;
+using Energizer.ML.Samples;
+using Energizer.ML.Torch;
+using Microsoft.ML;
+
+namespace FashionMnistSample;
+
+/// <summary>Training: the ConvNet learner and the active-learning run of one strategy.</summary>
+public static partial class FashionMnist
+{
+    /// <summary>A TorchSharp ConvNet (two conv blocks, dense layers with dropout 0.5) on the 28×28 images.</summary>
+    public static TorchClassifierTrainer BuildLearner(MLContext mlContext, FashionSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(settings);
+        return mlContext.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
+        {
+            Network = Networks.ConvNet(1, 28, 28, 0.5),
+            Epochs = settings.Epochs,
+            BatchSize = 32,
+            LearningRate = 1e-3,
+            Seed = settings.Seed,
+        });
+    }
+
+    /// <summary>
+    /// Runs active learning with one strategy: <see cref="FashionSettings.InitialLabelled"/> random
+    /// images, then <see cref="FashionSettings.Rounds"/> queries, evaluating each round on <paramref name="test"/>.
+    /// </summary>
+    public static ActiveLearningResult RunActiveLearning(MLContext mlContext, IDataView pool, IDataView test, StrategyChoice strategy,
+        FashionSettings settings, IProgress<RoundReport>? progress)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = new ActiveLearningOptions
+        {
+            Strategy = strategy.Create(settings.Seed),
+            Inference = strategy.Inference(settings.McDropoutIterations, settings.Seed),
+            QuerySize = settings.QuerySize,
+            MaxRounds = settings.Rounds,
+            InitialLabelledCount = settings.InitialLabelled,
+            Seed = settings.Seed,
+            ScoringBatchSize = 512,
+        };
+        return mlContext.ActiveLearning().Trainer(options).Fit(BuildLearner(mlContext, settings), pool, Oracles.FromLabelColumn("Label"), test, progress);
+    }
+
+    /// <summary>Saves the final network for <see cref="Predict"/> (temporary file, then moved).</summary>
+    public static void SaveModel(ITransformer model, string path)
+    {
+        var network = model as TorchClassifierTransformer
+            ?? throw new ArgumentException($"Expected a TorchClassifierTransformer, got {model.GetType().Name}.", nameof(model));
+        string temporary = path + ".tmp";
+        using (var stream = File.Create(temporary)) network.Save(stream);
+        File.Move(temporary, path, overwrite: true);
+    }
+}

@@ -1,0 +1,43 @@
+using Energizer.ML.Samples;
+
+namespace FashionMnistSample;
+
+/// <summary>What one run of the sample does (from the command line).</summary>
+public sealed record FashionSettings
+{
+    /// <summary>The strategies to compare, one after another on the same seed.</summary>
+    public required IReadOnlyList<StrategyChoice> Strategies { get; init; }
+
+    /// <summary>Queries per strategy.</summary>
+    public int Rounds { get; init; } = 10;
+
+    /// <summary>Rows labelled per query.</summary>
+    public int QuerySize { get; init; } = 20;
+
+    /// <summary>Rows labelled at random before the first query.</summary>
+    public int InitialLabelled { get; init; } = 20;
+
+    /// <summary>Training images used as the pool (the first ones of the training file).</summary>
+    public int PoolSize { get; init; } = 5000;
+
+    /// <summary>Test images evaluated each round (the first ones of the test file).</summary>
+    public int TestSize { get; init; } = 2000;
+
+    /// <summary>Training epochs of each fit.</summary>
+    public int Epochs { get; init; } = 15;
+
+    /// <summary>MC-Dropout passes of BALD-type strategies.</summary>
+    public int McDropoutIterations { get; init; } = 10;
+
+    /// <summary>TorchSharp threads.</summary>
+    public int Threads { get; init; } = 2;
+
+    /// <summary>Seed of the initial set, the network and the strategies.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Where the CSV, PNG, histories and the model go.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>The folder with the four IDX files.</summary>
+    public required string DataDirectory { get; init; }
+}

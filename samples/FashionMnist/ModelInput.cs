@@ -1,0 +1,16 @@
+using Microsoft.ML.Data;
+
+namespace FashionMnistSample;
+
+/// <summary>One 28×28 greyscale image (row-major, pixels / 255) and its class 0..9.</summary>
+public sealed class ModelInput
+{
+    /// <summary>The 784 pixels, row-major, each the file's byte divided by 255.</summary>
+    [VectorType(784)]
+    public float[] Features { get; set; } = [];
+
+    /// <summary>The class: 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, 9 Ankle boot.
+    /// As a key: class c is key c + 1.</summary>
+    [KeyType(10)]
+    public uint Label { get; set; }
+}

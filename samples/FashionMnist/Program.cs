@@ -1,0 +1,3 @@
+using FashionMnistSample;
+
+return await FashionApp.RunAsync(args, Console.Out, Console.Error);
