@@ -160,7 +160,7 @@ internal sealed class TorchBoundInference : BoundInference
             for (int i = 0; i < _layers.Count; i++)
             {
                 z = _dropouts.TryGetValue(i, out var d)
-                    ? _mc.Consistent ? ConsistentMask(i, d, z)[t].unsqueeze(0).mul(z) : Fresh(z, d)
+                    ? _mc.Consistent ? ConsistentMask(i, d, z)[t].mul(z) : Fresh(z, d)
                     : _layers[i].call(z);
             }
             passes.Add(z);
