@@ -6,6 +6,12 @@ using Energizer.ML.Torch;
 using TorchSharp;
 
 TorchRuntime.EnsureLoaded();
+// "--threads N" (before the mode) fixes LibTorch's intra-op threads, e.g. 1 when other work shares the cores.
+if (args is ["--threads", var threadCount, ..])
+{
+    torch.set_num_threads(int.Parse(threadCount, System.Globalization.CultureInfo.InvariantCulture));
+    args = args[2..];
+}
 Console.WriteLine($"TorchSharp threads: {torch.get_num_threads()}, processors: {Environment.ProcessorCount}");
 // In process: a separate benchmark process would copy LibTorch's ~0.5 GB again per run.
 // "--job short" on the command line picks BenchmarkDotNet's short run; the default is a few iterations.

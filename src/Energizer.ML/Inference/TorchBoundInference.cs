@@ -191,45 +191,96 @@ internal sealed class TorchBoundInference : BoundInference
     private Tensor Stochastic(Tensor h, int start, int n)
     {
         int t = _mc!.Iterations;
-        var repeats = new long[h.dim()];
-        Array.Fill(repeats, 1L);
-        repeats[0] = t;
-        var z = h.repeat(repeats);
+        long[] rowShape = h.shape[1..];
+        // The T copies of h are never materialised: the first dropout multiplies h, viewed as
+        // [1, N, ...], by masks of [T, N, ...] (or [T, 1, ...]) and the product is the T·N batch.
+        // Later masks multiply the T·N activations in place (they are this method's own temporaries).
+        var z = h;
+        bool expanded = false;
         for (int i = start; i < _layers!.Count; i++)
         {
             if (!_dropouts.TryGetValue(i, out var d))
             {
+                if (!expanded) z = Repeat(h, t);
+                expanded = true;
                 z = _layers[i].call(z);
+                rowShape = z.shape[1..];
                 continue;
             }
-            if (!_mc.Consistent)
+            if (d.Rate == 0 || d.Kind is DropoutKind.Alpha or DropoutKind.FeatureAlpha)
             {
+                if (!expanded) z = Repeat(h, t);
+                expanded = true;
                 z = Fresh(z, d);
                 continue;
             }
-            var shape = z.shape;
-            var grouped = z.view([t, n, .. shape[1..]]);
-            z = grouped.mul(ConsistentMask(i, d, z)).view(shape);
+            var mask = _mc.Consistent ? ConsistentMask(i, d, z) : FreshMask([t, n, .. MaskRowShape(rowShape, d.Kind)], 1 - d.Rate, z.device);
+            z = expanded
+                ? z.view([t, n, .. rowShape]).mul_(mask).view([t * n, .. rowShape])
+                : z.unsqueeze(0).mul(mask).view([t * n, .. rowShape]);
+            expanded = true;
         }
         return z;
     }
 
+    private static Tensor Repeat(Tensor h, int t)
+    {
+        var repeats = new long[h.dim()];
+        Array.Fill(repeats, 1L);
+        repeats[0] = t;
+        return h.repeat(repeats);
+    }
+
+    /// <summary>The per-row mask shape: the row's shape, or [C, 1, ...] for channel dropout.</summary>
+    private static IEnumerable<long> MaskRowShape(long[] rowShape, DropoutKind kind) =>
+        rowShape.Select((size, axis) => kind == DropoutKind.Channel && axis > 0 ? 1L : size);
+
     private static Tensor Fresh(Tensor z, DropoutLayer d)
     {
         if (d.Rate == 0) return z;
-        double keep = 1 - d.Rate;
         switch (d.Kind)
         {
             case DropoutKind.Alpha:
                 return nn.functional.alpha_dropout(z, d.Rate, training: true);
             case DropoutKind.FeatureAlpha:
                 return nn.functional.feature_alpha_dropout(z, d.Rate, training: true);
-            case DropoutKind.Channel:
-                var channelShape = z.shape.Select((size, axis) => axis < 2 ? size : 1L).ToArray();
-                return z.mul(empty(channelShape, device: z.device).bernoulli_(keep).div_(keep));
             default:
-                return z.mul(empty_like(z).bernoulli_(keep).div_(keep));
+                return z.mul(FreshMask([z.shape[0], .. MaskRowShape(z.shape[1..], d.Kind)], 1 - d.Rate, z.device));
         }
+    }
+
+    /// <summary>
+    /// A fresh dropout mask of <paramref name="shape"/>: each value is 1/keep with probability
+    /// <paramref name="keep"/>, else 0. On the CPU it is drawn in managed code: LibTorch's CPU
+    /// <c>bernoulli_</c>/<c>uniform_</c> draw one Mersenne-Twister number per element on one thread,
+    /// which was most of MC-Dropout's time (the benchmarks' --mc-dropout). Here each element
+    /// compares 32 bits of a SplitMix64 stream with keep·2³², the stream seeded from torch's
+    /// default generator, so <c>torch.manual_seed</c> still makes the masks reproducible.
+    /// </summary>
+    private static Tensor FreshMask(long[] shape, double keep, Device device)
+    {
+        if (device.type != DeviceType.CPU) return empty(shape, device: device).bernoulli_(keep).div_(keep);
+        long count = shape.Aggregate(1L, (a, b) => a * b);
+        ulong state = (ulong)randint(long.MaxValue, [1], dtype: ScalarType.Int64).item<long>();
+        uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(keep * 4294967296.0));
+        float scale = (float)(1 / keep);
+        var values = GC.AllocateUninitializedArray<float>(checked((int)count));
+        for (int j = 0; j < values.Length; j += 2)
+        {
+            ulong bits = SplitMix64(ref state);
+            // Branch-free (the draws are unpredictable): (u - threshold) underflows, setting bit 63, exactly when u < threshold.
+            values[j] = scale * ((((ulong)(uint)bits) - threshold) >> 63);
+            if (j + 1 < values.Length) values[j + 1] = scale * (((bits >> 32) - threshold) >> 63);
+        }
+        return tensor(values, shape);
+    }
+
+    private static ulong SplitMix64(ref ulong state)
+    {
+        ulong z = state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
     }
 
     /// <summary>

@@ -21,10 +21,33 @@ internal static class McDropoutSpeed
     public static void Run()
     {
         Measure.Threads();
+        CheckFreshMasks();
         var mlContext = new MLContext(seed: 1);
         var data = RandomPool.Create(mlContext, rows: 1024, features: 784, classes: 10, seed: 1);
         One(mlContext, data, "MLP 784-256-256-10, dropout 0.5", Networks.Mlp([256, 256], 0.5), batches: 8, rounds: 7);
         One(mlContext, data, "ConvNet(1, 28, 28, 0.5)", Networks.ConvNet(1, 28, 28, 0.5), batches: 2, rounds: 5);
+    }
+
+    /// <summary>Checks TorchBoundInference's managed fresh masks: the keep rate, the 1/keep values, every chunk filled, reproducible under manual_seed.</summary>
+    private static void CheckFreshMasks()
+    {
+        var method = typeof(TorchBoundInference).GetMethod("FreshMask", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        Tensor Mask(long[] shape, double keep) => (Tensor)method.Invoke(null, [shape, keep, torch.CPU])!;
+        torch.manual_seed(11);
+        using var a = Mask([1000, 1000], 0.7);
+        torch.manual_seed(11);
+        using var b = Mask([1000, 1000], 0.7);
+        using var c = Mask([1000, 1000], 0.7);
+        var values = a.data<float>().ToArray();
+        double tail = values.AsSpan(900_000).ToArray().Count(v => v != 0) / 100_000.0;
+        double all = values.Count(v => v != 0) / 1e6;
+        bool onlyTwo = values.All(v => v == 0 || v == (float)(1 / 0.7));
+        if (Math.Abs(all - 0.7) > 0.003 || Math.Abs(tail - 0.7) > 0.01 || !onlyTwo || !a.eq(b).all().item<bool>() || a.eq(c).all().item<bool>())
+            throw new InvalidOperationException($"Fresh masks: keep {all} (tail {tail}), values 0 or 1/keep: {onlyTwo}.");
+        Measure.Interleaved(5,
+            ("  mask [2560, 256] x10: managed FreshMask", () => { for (int i = 0; i < 10; i++) Mask([2560, 256], 0.5).Dispose(); }),
+            ("  mask [2560, 256] x10: LibTorch bernoulli_", () => { for (int i = 0; i < 10; i++) torch.empty(2560, 256).bernoulli_(0.5).Dispose(); }));
+        Console.WriteLine($"  check: fresh masks keep rate {all:F4} (asked 0.7), last 10% {tail:F4}, reproducible under manual_seed");
     }
 
     private static void One(MLContext mlContext, IDataView data, string name, Func<int, int, nn.Module<Tensor, Tensor>> network, int batches, int rounds)
