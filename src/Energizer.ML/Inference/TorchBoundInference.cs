@@ -31,6 +31,7 @@ internal sealed class TorchBoundInference : BoundInference
     private readonly int _networkEmbeddingSize;
     private readonly object _gate = new();
     private readonly Dictionary<int, Tensor> _consistentMasks = [];
+    private readonly Dictionary<int, Tensor[]> _keptUnits = [];
 
     /// <summary>MC-Dropout settings: T, consistent masks, rate override, in place or on a copy, seed of consistent masks.</summary>
     internal sealed record Dropout(int Iterations, bool Consistent, double? Probability, bool Inplace, int Seed);
@@ -214,6 +215,14 @@ internal sealed class TorchBoundInference : BoundInference
                 z = Fresh(z, d);
                 continue;
             }
+            if (_mc.Consistent && d.Kind == DropoutKind.Elementwise && rowShape.Length == 1 && i + 1 < _layers.Count && _layers[i + 1] is Linear linear)
+            {
+                z = MaskedLinear(i, d, z, expanded, linear, t, n);
+                expanded = true;
+                rowShape = z.shape[1..];
+                i++;
+                continue;
+            }
             var mask = _mc.Consistent ? ConsistentMask(i, d, z) : FreshMask([t, n, .. MaskRowShape(rowShape, d.Kind)], 1 - d.Rate, z.device);
             z = expanded
                 ? z.view([t, n, .. rowShape]).mul_(mask).view([t * n, .. rowShape])
@@ -221,6 +230,46 @@ internal sealed class TorchBoundInference : BoundInference
             expanded = true;
         }
         return z;
+    }
+
+    /// <summary>
+    /// Consistent dropout <paramref name="layer"/> followed by <paramref name="linear"/>, for the
+    /// T passes: pass t's mask zeroes all but its kept units K_t, so (x ⊙ m_t)·Wᵀ + b =
+    /// x[:, K_t]·W[:, K_t]ᵀ/keep + b, a matrix product over only the kept inputs (about keep of
+    /// the multiply-adds; the weights are gathered per batch, so a network trained further in
+    /// place is still read as it is now). <paramref name="z"/> is [N, F] shared by all passes
+    /// (not yet expanded) or [T·N, F]; the result is [T·N, out].
+    /// </summary>
+    private Tensor MaskedLinear(int layer, DropoutLayer d, Tensor z, bool expanded, Linear linear, int t, int n)
+    {
+        var kept = KeptUnits(layer, d, z);
+        float scale = (float)(1 / (1 - d.Rate));
+        var passes = new Tensor[t];
+        for (int s = 0; s < t; s++)
+        {
+            var x = (expanded ? z.narrow(0, (long)s * n, n) : z).index_select(1, kept[s]);
+            var weight = linear.weight!.index_select(1, kept[s]).t();
+            passes[s] = linear.bias is { } bias ? addmm(bias, x, weight, beta: 1, alpha: scale) : x.matmul(weight).mul_(scale);
+        }
+        return cat(passes, 0);
+    }
+
+    /// <summary>For each pass, the indices of the units that consistent dropout <paramref name="layer"/> keeps.</summary>
+    private Tensor[] KeptUnits(int layer, DropoutLayer d, Tensor z)
+    {
+        var mask = ConsistentMask(layer, d, z);
+        lock (_gate)
+        {
+            if (_keptUnits.TryGetValue(layer, out var cached)) return cached;
+            var kept = new Tensor[mask.shape[0]];
+            for (int s = 0; s < kept.Length; s++)
+            {
+                kept[s] = mask[s, 0].nonzero().squeeze(1);
+                kept[s].DetachFromDisposeScope();
+            }
+            _keptUnits[layer] = kept;
+            return kept;
+        }
     }
 
     private static Tensor Repeat(Tensor h, int t)
