@@ -161,7 +161,7 @@ internal sealed class TorchBoundInference : BoundInference
             for (int i = 0; i < _layers.Count; i++)
             {
                 z = _dropouts.TryGetValue(i, out var d)
-                    ? _mc.Consistent ? ConsistentMask(i, d, z)[t].mul(z) : Fresh(z, d)
+                    ? _mc.Consistent ? ConsistentMask(i, d, z.shape[1..], z.device)[t].mul(z) : Fresh(z, d)
                     : _layers[i].call(z);
             }
             passes.Add(z);
@@ -215,15 +215,15 @@ internal sealed class TorchBoundInference : BoundInference
                 z = Fresh(z, d);
                 continue;
             }
-            if (_mc.Consistent && d.Kind == DropoutKind.Elementwise && rowShape.Length == 1 && i + 1 < _layers.Count && _layers[i + 1] is Linear linear)
+            if (_mc.Consistent && rowShape.Length == 1 && MaskedLinearChain(i) is { Count: > 0 } chain)
             {
-                z = MaskedLinear(i, d, z, expanded, linear, t, n);
+                z = MaskedLinears(chain, z, expanded, t, n);
                 expanded = true;
                 rowShape = z.shape[1..];
-                i++;
+                i = chain[^1].Linear;
                 continue;
             }
-            var mask = _mc.Consistent ? ConsistentMask(i, d, z) : FreshMask([t, n, .. MaskRowShape(rowShape, d.Kind)], 1 - d.Rate, z.device);
+            var mask = _mc.Consistent ? ConsistentMask(i, d, rowShape, z.device) : FreshMask([t, n, .. MaskRowShape(rowShape, d.Kind)], 1 - d.Rate, z.device);
             z = expanded
                 ? z.view([t, n, .. rowShape]).mul_(mask).view([t * n, .. rowShape])
                 : z.unsqueeze(0).mul(mask).view([t * n, .. rowShape]);
@@ -233,31 +233,69 @@ internal sealed class TorchBoundInference : BoundInference
     }
 
     /// <summary>
-    /// Consistent dropout <paramref name="layer"/> followed by <paramref name="linear"/>, for the
-    /// T passes: pass t's mask zeroes all but its kept units K_t, so (x ⊙ m_t)·Wᵀ + b =
-    /// x[:, K_t]·W[:, K_t]ᵀ/keep + b, a matrix product over only the kept inputs (about keep of
-    /// the multiply-adds; the weights are gathered per batch, so a network trained further in
-    /// place is still read as it is now). <paramref name="z"/> is [N, F] shared by all passes
-    /// (not yet expanded) or [T·N, F]; the result is [T·N, out].
+    /// From consistent dropout <paramref name="start"/>: the run of (elementwise dropout, Linear)
+    /// pairs, each Linear followed by elementwise activations and the next pair's dropout; empty
+    /// when the layer after <paramref name="start"/> is not a Linear.
     /// </summary>
-    private Tensor MaskedLinear(int layer, DropoutLayer d, Tensor z, bool expanded, Linear linear, int t, int n)
+    private List<(int Dropout, int Linear)> MaskedLinearChain(int start)
     {
-        var kept = KeptUnits(layer, d, z);
-        float scale = (float)(1 / (1 - d.Rate));
+        var chain = new List<(int, int)>();
+        int i = start;
+        while (_dropouts.TryGetValue(i, out var d) && d.Kind == DropoutKind.Elementwise && d.Rate > 0 && i + 1 < _layers!.Count && _layers[i + 1] is Linear)
+        {
+            chain.Add((i, i + 1));
+            int next = i + 2;
+            while (next < _layers.Count && _layers[next] is ReLU or LeakyReLU or GELU or Tanh or Sigmoid) next++;
+            i = next;
+        }
+        return chain;
+    }
+
+    /// <summary>
+    /// Consistent dropouts each followed by a Linear, for the T passes. Pass t's mask keeps a fixed
+    /// set K_t of units, so (x ⊙ m_t)·Wᵀ + b = x[:, K_t]·W[:, K_t]ᵀ/keep + b: a product over only
+    /// the kept inputs. When the Linear's outputs go (through elementwise activations) into the
+    /// next dropout of the chain, only the outputs that dropout keeps are computed, so the pass
+    /// runs on compacted activations (about keep² of the multiply-adds between two dropouts).
+    /// Weights are gathered per batch, so a network trained further in place is read as it is
+    /// now. <paramref name="z"/> is [N, F] shared by all passes (not yet expanded) or [T·N, F];
+    /// the result is [T·N, out] of the chain's last Linear.
+    /// </summary>
+    private Tensor MaskedLinears(List<(int Dropout, int Linear)> chain, Tensor z, bool expanded, int t, int n)
+    {
+        // Each dropout's units: the chain's input width for the first, the previous Linear's outputs after.
+        var kept = chain.Select((c, g) => KeptUnits(c.Dropout, _dropouts[c.Dropout],
+            g == 0 ? z.shape[1..] : [((Linear)_layers![chain[g - 1].Linear]).weight!.shape[0]], z.device)).ToList();
         var passes = new Tensor[t];
         for (int s = 0; s < t; s++)
         {
-            var x = (expanded ? z.narrow(0, (long)s * n, n) : z).index_select(1, kept[s]);
-            var weight = linear.weight!.index_select(1, kept[s]).t();
-            passes[s] = linear.bias is { } bias ? addmm(bias, x, weight, beta: 1, alpha: scale) : x.matmul(weight).mul_(scale);
+            var x = (expanded ? z.narrow(0, (long)s * n, n) : z).index_select(1, kept[0][s]);
+            for (int g = 0; g < chain.Count; g++)
+            {
+                var linear = (Linear)_layers![chain[g].Linear];
+                Tensor weight = linear.weight!.index_select(1, kept[g][s]);
+                Tensor? bias = linear.bias;
+                if (g + 1 < chain.Count)
+                {
+                    weight = weight.index_select(0, kept[g + 1][s]);
+                    bias = bias?.index_select(0, kept[g + 1][s]);
+                }
+                float scale = (float)(1 / (1 - _dropouts[chain[g].Dropout].Rate));
+                x = bias is null ? x.matmul(weight.t()).mul_(scale) : addmm(bias, x, weight.t(), beta: 1, alpha: scale);
+                if (g + 1 < chain.Count)
+                {
+                    for (int a = chain[g].Linear + 1; a < chain[g + 1].Dropout; a++) x = _layers[a].call(x);
+                }
+            }
+            passes[s] = x;
         }
         return cat(passes, 0);
     }
 
     /// <summary>For each pass, the indices of the units that consistent dropout <paramref name="layer"/> keeps.</summary>
-    private Tensor[] KeptUnits(int layer, DropoutLayer d, Tensor z)
+    private Tensor[] KeptUnits(int layer, DropoutLayer d, long[] rowShape, Device device)
     {
-        var mask = ConsistentMask(layer, d, z);
+        var mask = ConsistentMask(layer, d, rowShape, device);
         lock (_gate)
         {
             if (_keptUnits.TryGetValue(layer, out var cached)) return cached;
@@ -312,14 +350,16 @@ internal sealed class TorchBoundInference : BoundInference
         long count = shape.Aggregate(1L, (a, b) => a * b);
         ulong state = (ulong)randint(long.MaxValue, [1], dtype: ScalarType.Int64).item<long>();
         uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(keep * 4294967296.0));
-        float scale = (float)(1 / keep);
+        int scale = BitConverter.SingleToInt32Bits((float)(1 / keep));
         var values = GC.AllocateUninitializedArray<float>(checked((int)count));
-        for (int j = 0; j < values.Length; j += 2)
+        var words = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(values.AsSpan());
+        for (int j = 0; j < words.Length; j += 2)
         {
             ulong bits = SplitMix64(ref state);
-            // Branch-free (the draws are unpredictable): (u - threshold) underflows, setting bit 63, exactly when u < threshold.
-            values[j] = scale * ((((ulong)(uint)bits) - threshold) >> 63);
-            if (j + 1 < values.Length) values[j + 1] = scale * (((bits >> 32) - threshold) >> 63);
+            // Branch-free (the draws are unpredictable): (u - threshold) underflows, setting bit 63, exactly
+            // when u < threshold; negated, that bit is an all-ones mask that keeps the bits of 1/keep, else 0.
+            words[j] = scale & -(int)((((ulong)(uint)bits) - threshold) >> 63);
+            if (j + 1 < words.Length) words[j + 1] = scale & -(int)(((bits >> 32) - threshold) >> 63);
         }
         return tensor(values, shape);
     }
@@ -337,19 +377,19 @@ internal sealed class TorchBoundInference : BoundInference
     /// by (seed, layer) and reused for every row and batch: shape [T, 1, ...] (channel dropout:
     /// [T, 1, C, 1, ...]), already divided by the keep probability.
     /// </summary>
-    private Tensor ConsistentMask(int layer, DropoutLayer d, Tensor z)
+    private Tensor ConsistentMask(int layer, DropoutLayer d, long[] rowShape, Device device)
     {
         lock (_gate)
         {
             if (_consistentMasks.TryGetValue(layer, out var cached)) return cached;
             int t = _mc!.Iterations;
-            var perRow = z.shape.Skip(1).Select((size, axis) => d.Kind == DropoutKind.Channel && axis > 0 ? 1L : size);
+            var perRow = MaskRowShape(rowShape, d.Kind);
             long[] shape = [t, 1, .. perRow];
             double keep = 1 - d.Rate;
-            using var generator = new Generator((ulong)SeededHash.Bits(_mc.Seed, SeededHash.StepStreams + 0xD0, layer), device: z.device);
+            using var generator = new Generator((ulong)SeededHash.Bits(_mc.Seed, SeededHash.StepStreams + 0xD0, layer), device: device);
             var mask = d.Rate == 0
-                ? ones(shape, device: z.device)
-                : empty(shape, device: z.device).bernoulli_(keep, generator: generator).div_(keep);
+                ? ones(shape, device: device)
+                : empty(shape, device: device).bernoulli_(keep, generator: generator).div_(keep);
             mask.DetachFromDisposeScope();
             _consistentMasks[layer] = mask;
             return mask;

@@ -24,6 +24,16 @@ internal static class McDropoutSpeed
         CheckFreshMasks();
         var mlContext = new MLContext(seed: 1);
         var data = RandomPool.Create(mlContext, rows: 1024, features: 784, classes: 10, seed: 1);
+        // Consistent masks on a network whose layer widths all differ (the masked-Linear chain compacts each one).
+        var narrow = RandomPool.Create(mlContext, rows: 512, features: 20, classes: 5, seed: 2);
+        using (var small = RandomPool.Train(narrow, Networks.Mlp([96, 48, 32], 0.3)))
+        {
+            var bound = (TorchBoundInference)InferenceMode.McDropout(7, consistent: true, seed: 5).Bind(small, narrow.Schema, null, false);
+            using var x = torch.rand(33, 20);
+            double diff = bound.Run(x).Probabilities.Zip(bound.RunNaive(x), (a, b) => Math.Abs(a - b)).Max();
+            if (diff > 1e-5) throw new InvalidOperationException($"Consistent batched MC-Dropout on MLP 20-96-48-32-5 differs from RunNaive by {diff}.");
+            Console.WriteLine($"  check: MLP 20-96-48-32-5, T = 7, consistent batched vs RunNaive max |diff| = {diff:G3}");
+        }
         One(mlContext, data, "MLP 784-256-256-10, dropout 0.5", Networks.Mlp([256, 256], 0.5), batches: 8, rounds: 7);
         One(mlContext, data, "ConvNet(1, 28, 28, 0.5)", Networks.ConvNet(1, 28, 28, 0.5), batches: 2, rounds: 5);
     }
