@@ -55,8 +55,10 @@ internal static class McDropoutSpeed
         if (Math.Abs(all - 0.7) > 0.003 || Math.Abs(tail - 0.7) > 0.01 || !onlyTwo || !a.eq(b).all().item<bool>() || a.eq(c).all().item<bool>())
             throw new InvalidOperationException($"Fresh masks: keep {all} (tail {tail}), values 0 or 1/keep: {onlyTwo}.");
         Measure.Interleaved(5,
-            ("  mask [2560, 256] x10: managed FreshMask", () => { for (int i = 0; i < 10; i++) Mask([2560, 256], 0.5).Dispose(); }),
-            ("  mask [2560, 256] x10: LibTorch bernoulli_", () => { for (int i = 0; i < 10; i++) torch.empty(2560, 256).bernoulli_(0.5).Dispose(); }));
+            ("  mask [2560, 256] x10: managed FreshMask", () => { for (int i = 0; i < 10; i++) Mask([2560, 256], 0.5).Dispose(); }
+        ),
+            ("  mask [2560, 256] x10: LibTorch bernoulli_", () => { for (int i = 0; i < 10; i++) torch.empty(2560, 256).bernoulli_(0.5).Dispose(); }
+        ));
         Console.WriteLine($"  check: fresh masks keep rate {all:F4} (asked 0.7), last 10% {tail:F4}, reproducible under manual_seed");
     }
 
@@ -84,9 +86,12 @@ internal static class McDropoutSpeed
 
         float sink = 0;
         var ms = Measure.Interleaved(rounds,
-            ("(a) naive T passes, functional.dropout", () => { foreach (var x in inputs) sink += Naive(layers, x)[0]; }),
-            ("(b) batched + prefix, fresh masks", () => { foreach (var x in inputs) sink += fresh.Run(x).Probabilities[0]; }),
-            ("(c) batched + prefix, consistent masks", () => { foreach (var x in inputs) sink += consistent.Run(x).Probabilities[0]; }));
+            ("(a) naive T passes, functional.dropout", () => { foreach (var x in inputs) sink += Naive(layers, x)[0]; }
+        ),
+            ("(b) batched + prefix, fresh masks", () => { foreach (var x in inputs) sink += fresh.Run(x).Probabilities[0]; }
+        ),
+            ("(c) batched + prefix, consistent masks", () => { foreach (var x in inputs) sink += consistent.Run(x).Probabilities[0]; }
+        ));
         int rows = batches * BatchSize;
         Console.WriteLine($"  rows/s: (a) {rows / ms[0] * 1000:F0}, (b) {rows / ms[1] * 1000:F0}, (c) {rows / ms[2] * 1000:F0}");
         Console.WriteLine($"  RATIO (b)/(a) = {ms[0] / ms[1]:F2}x (target >= 3), (c)/(a) = {ms[0] / ms[2]:F2}x (target >= 8)   [torch threads {torch.get_num_threads()}]");

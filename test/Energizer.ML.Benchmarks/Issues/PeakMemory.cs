@@ -103,7 +103,8 @@ internal static class PeakMemory
                 peakWorkingSet = Math.Max(peakWorkingSet, self.WorkingSet64);
                 Thread.Sleep(5);
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         sampler.Start();
         var clock = Stopwatch.StartNew();
         var selection = mlContext.ActiveLearning().SelectTopK(scored, 100);
