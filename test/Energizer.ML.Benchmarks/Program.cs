@@ -6,9 +6,26 @@ using Energizer.ML.Torch;
 using TorchSharp;
 
 TorchRuntime.EnsureLoaded();
+// "--threads N" (before the mode) fixes LibTorch's intra-op threads, e.g. 1 when other work shares the cores.
+if (args is ["--threads", var threadCount, ..])
+{
+    torch.set_num_threads(int.Parse(threadCount, System.Globalization.CultureInfo.InvariantCulture));
+    args = args[2..];
+}
 Console.WriteLine($"TorchSharp threads: {torch.get_num_threads()}, processors: {Environment.ProcessorCount}");
 // In process: a separate benchmark process would copy LibTorch's ~0.5 GB again per run.
 // "--job short" on the command line picks BenchmarkDotNet's short run; the default is a few iterations.
+// Issue 4 and 5 figures, one command each (see RESULTS.md); stopwatch medians of interleaved rounds.
+switch (args)
+{
+    case ["--mc-dropout"]: Energizer.ML.Benchmarks.Issues.McDropoutSpeed.Run(); return;
+    case ["--strategies"]: Energizer.ML.Benchmarks.Issues.StrategyCost.Run(); return;
+    case ["--scorer"]: Energizer.ML.Benchmarks.Issues.ScorerThroughput.Run(); return;
+    case ["--memory"]: Energizer.ML.Benchmarks.Issues.PeakMemory.Run(); return;
+    case ["--memory-child", var model, var file]: Energizer.ML.Benchmarks.Issues.PeakMemory.Child(model, file); return;
+    case ["--partitions"]: Energizer.ML.Benchmarks.Issues.PartitionedScoring.Run(); return;
+    case ["--partitions-child", var threads]: Energizer.ML.Benchmarks.Issues.PartitionedScoring.Child(int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture)); return;
+}
 if (args is ["--quick"])
 {
     // Stopwatch medians of the same benchmarks, for a fast look without BenchmarkDotNet.

@@ -31,6 +31,7 @@ internal sealed class TorchBoundInference : BoundInference
     private readonly int _networkEmbeddingSize;
     private readonly object _gate = new();
     private readonly Dictionary<int, Tensor> _consistentMasks = [];
+    private readonly Dictionary<int, Tensor[]> _keptUnits = [];
 
     /// <summary>MC-Dropout settings: T, consistent masks, rate override, in place or on a copy, seed of consistent masks.</summary>
     internal sealed record Dropout(int Iterations, bool Consistent, double? Probability, bool Inplace, int Seed);
@@ -160,7 +161,7 @@ internal sealed class TorchBoundInference : BoundInference
             for (int i = 0; i < _layers.Count; i++)
             {
                 z = _dropouts.TryGetValue(i, out var d)
-                    ? _mc.Consistent ? ConsistentMask(i, d, z)[t].mul(z) : Fresh(z, d)
+                    ? _mc.Consistent ? ConsistentMask(i, d, z.shape[1..], z.device)[t].mul(z) : Fresh(z, d)
                     : _layers[i].call(z);
             }
             passes.Add(z);
@@ -191,45 +192,184 @@ internal sealed class TorchBoundInference : BoundInference
     private Tensor Stochastic(Tensor h, int start, int n)
     {
         int t = _mc!.Iterations;
-        var repeats = new long[h.dim()];
-        Array.Fill(repeats, 1L);
-        repeats[0] = t;
-        var z = h.repeat(repeats);
+        long[] rowShape = h.shape[1..];
+        // The T copies of h are never materialised: the first dropout multiplies h, viewed as
+        // [1, N, ...], by masks of [T, N, ...] (or [T, 1, ...]) and the product is the T·N batch.
+        // Later masks multiply the T·N activations in place (they are this method's own temporaries).
+        var z = h;
+        bool expanded = false;
         for (int i = start; i < _layers!.Count; i++)
         {
             if (!_dropouts.TryGetValue(i, out var d))
             {
+                if (!expanded) z = Repeat(h, t);
+                expanded = true;
                 z = _layers[i].call(z);
+                rowShape = z.shape[1..];
                 continue;
             }
-            if (!_mc.Consistent)
+            if (d.Rate == 0 || d.Kind is DropoutKind.Alpha or DropoutKind.FeatureAlpha)
             {
+                if (!expanded) z = Repeat(h, t);
+                expanded = true;
                 z = Fresh(z, d);
                 continue;
             }
-            var shape = z.shape;
-            var grouped = z.view([t, n, .. shape[1..]]);
-            z = grouped.mul(ConsistentMask(i, d, z)).view(shape);
+            if (_mc.Consistent && rowShape.Length == 1 && MaskedLinearChain(i) is { Count: > 0 } chain)
+            {
+                z = MaskedLinears(chain, z, expanded, t, n);
+                expanded = true;
+                rowShape = z.shape[1..];
+                i = chain[^1].Linear;
+                continue;
+            }
+            var mask = _mc.Consistent ? ConsistentMask(i, d, rowShape, z.device) : FreshMask([t, n, .. MaskRowShape(rowShape, d.Kind)], 1 - d.Rate, z.device);
+            z = expanded
+                ? z.view([t, n, .. rowShape]).mul_(mask).view([t * n, .. rowShape])
+                : z.unsqueeze(0).mul(mask).view([t * n, .. rowShape]);
+            expanded = true;
         }
         return z;
     }
 
+    /// <summary>
+    /// From consistent dropout <paramref name="start"/>: the run of (elementwise dropout, Linear)
+    /// pairs, each Linear followed by elementwise activations and the next pair's dropout; empty
+    /// when the layer after <paramref name="start"/> is not a Linear.
+    /// </summary>
+    private List<(int Dropout, int Linear)> MaskedLinearChain(int start)
+    {
+        var chain = new List<(int, int)>();
+        int i = start;
+        while (_dropouts.TryGetValue(i, out var d) && d.Kind == DropoutKind.Elementwise && d.Rate > 0 && i + 1 < _layers!.Count && _layers[i + 1] is Linear)
+        {
+            chain.Add((i, i + 1));
+            int next = i + 2;
+            while (next < _layers.Count && _layers[next] is ReLU or LeakyReLU or GELU or Tanh or Sigmoid) next++;
+            i = next;
+        }
+        return chain;
+    }
+
+    /// <summary>
+    /// Consistent dropouts each followed by a Linear, for the T passes. Pass t's mask keeps a fixed
+    /// set K_t of units, so (x ⊙ m_t)·Wᵀ + b = x[:, K_t]·W[:, K_t]ᵀ/keep + b: a product over only
+    /// the kept inputs. When the Linear's outputs go (through elementwise activations) into the
+    /// next dropout of the chain, only the outputs that dropout keeps are computed, so the pass
+    /// runs on compacted activations (about keep² of the multiply-adds between two dropouts).
+    /// Weights are gathered per batch, so a network trained further in place is read as it is
+    /// now. <paramref name="z"/> is [N, F] shared by all passes (not yet expanded) or [T·N, F];
+    /// the result is [T·N, out] of the chain's last Linear.
+    /// </summary>
+    private Tensor MaskedLinears(List<(int Dropout, int Linear)> chain, Tensor z, bool expanded, int t, int n)
+    {
+        // Each dropout's units: the chain's input width for the first, the previous Linear's outputs after.
+        var kept = chain.Select((c, g) => KeptUnits(c.Dropout, _dropouts[c.Dropout],
+            g == 0 ? z.shape[1..] : [((Linear)_layers![chain[g - 1].Linear]).weight!.shape[0]], z.device)).ToList();
+        var passes = new Tensor[t];
+        for (int s = 0; s < t; s++)
+        {
+            var x = (expanded ? z.narrow(0, (long)s * n, n) : z).index_select(1, kept[0][s]);
+            for (int g = 0; g < chain.Count; g++)
+            {
+                var linear = (Linear)_layers![chain[g].Linear];
+                Tensor weight = linear.weight!.index_select(1, kept[g][s]);
+                Tensor? bias = linear.bias;
+                if (g + 1 < chain.Count)
+                {
+                    weight = weight.index_select(0, kept[g + 1][s]);
+                    bias = bias?.index_select(0, kept[g + 1][s]);
+                }
+                float scale = (float)(1 / (1 - _dropouts[chain[g].Dropout].Rate));
+                x = bias is null ? x.matmul(weight.t()).mul_(scale) : addmm(bias, x, weight.t(), beta: 1, alpha: scale);
+                if (g + 1 < chain.Count)
+                {
+                    for (int a = chain[g].Linear + 1; a < chain[g + 1].Dropout; a++) x = _layers[a].call(x);
+                }
+            }
+            passes[s] = x;
+        }
+        return cat(passes, 0);
+    }
+
+    /// <summary>For each pass, the indices of the units that consistent dropout <paramref name="layer"/> keeps.</summary>
+    private Tensor[] KeptUnits(int layer, DropoutLayer d, long[] rowShape, Device device)
+    {
+        var mask = ConsistentMask(layer, d, rowShape, device);
+        lock (_gate)
+        {
+            if (_keptUnits.TryGetValue(layer, out var cached)) return cached;
+            var kept = new Tensor[mask.shape[0]];
+            for (int s = 0; s < kept.Length; s++)
+            {
+                kept[s] = mask[s, 0].nonzero().squeeze(1);
+                kept[s].DetachFromDisposeScope();
+            }
+            _keptUnits[layer] = kept;
+            return kept;
+        }
+    }
+
+    private static Tensor Repeat(Tensor h, int t)
+    {
+        var repeats = new long[h.dim()];
+        Array.Fill(repeats, 1L);
+        repeats[0] = t;
+        return h.repeat(repeats);
+    }
+
+    /// <summary>The per-row mask shape: the row's shape, or [C, 1, ...] for channel dropout.</summary>
+    private static IEnumerable<long> MaskRowShape(long[] rowShape, DropoutKind kind) =>
+        rowShape.Select((size, axis) => kind == DropoutKind.Channel && axis > 0 ? 1L : size);
+
     private static Tensor Fresh(Tensor z, DropoutLayer d)
     {
         if (d.Rate == 0) return z;
-        double keep = 1 - d.Rate;
         switch (d.Kind)
         {
             case DropoutKind.Alpha:
                 return nn.functional.alpha_dropout(z, d.Rate, training: true);
             case DropoutKind.FeatureAlpha:
                 return nn.functional.feature_alpha_dropout(z, d.Rate, training: true);
-            case DropoutKind.Channel:
-                var channelShape = z.shape.Select((size, axis) => axis < 2 ? size : 1L).ToArray();
-                return z.mul(empty(channelShape, device: z.device).bernoulli_(keep).div_(keep));
             default:
-                return z.mul(empty_like(z).bernoulli_(keep).div_(keep));
+                return z.mul(FreshMask([z.shape[0], .. MaskRowShape(z.shape[1..], d.Kind)], 1 - d.Rate, z.device));
         }
+    }
+
+    /// <summary>
+    /// A fresh dropout mask of <paramref name="shape"/>: each value is 1/keep with probability
+    /// <paramref name="keep"/>, else 0. On the CPU it is drawn in managed code: LibTorch's CPU
+    /// <c>bernoulli_</c>/<c>uniform_</c> draw one Mersenne-Twister number per element on one thread,
+    /// which was most of MC-Dropout's time (the benchmarks' --mc-dropout). Here each element
+    /// compares 32 bits of a SplitMix64 stream with keep·2³², the stream seeded from torch's
+    /// default generator, so <c>torch.manual_seed</c> still makes the masks reproducible.
+    /// </summary>
+    private static Tensor FreshMask(long[] shape, double keep, Device device)
+    {
+        if (device.type != DeviceType.CPU) return empty(shape, device: device).bernoulli_(keep).div_(keep);
+        long count = shape.Aggregate(1L, (a, b) => a * b);
+        ulong state = (ulong)randint(long.MaxValue, [1], dtype: ScalarType.Int64).item<long>();
+        uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(keep * 4294967296.0));
+        int scale = BitConverter.SingleToInt32Bits((float)(1 / keep));
+        var values = GC.AllocateUninitializedArray<float>(checked((int)count));
+        var words = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(values.AsSpan());
+        for (int j = 0; j < words.Length; j += 2)
+        {
+            ulong bits = SplitMix64(ref state);
+            // Branch-free (the draws are unpredictable): (u - threshold) underflows, setting bit 63, exactly
+            // when u < threshold; negated, that bit is an all-ones mask that keeps the bits of 1/keep, else 0.
+            words[j] = scale & -(int)((((ulong)(uint)bits) - threshold) >> 63);
+            if (j + 1 < words.Length) words[j + 1] = scale & -(int)(((bits >> 32) - threshold) >> 63);
+        }
+        return tensor(values, shape);
+    }
+
+    private static ulong SplitMix64(ref ulong state)
+    {
+        ulong z = state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
     }
 
     /// <summary>
@@ -237,19 +377,19 @@ internal sealed class TorchBoundInference : BoundInference
     /// by (seed, layer) and reused for every row and batch: shape [T, 1, ...] (channel dropout:
     /// [T, 1, C, 1, ...]), already divided by the keep probability.
     /// </summary>
-    private Tensor ConsistentMask(int layer, DropoutLayer d, Tensor z)
+    private Tensor ConsistentMask(int layer, DropoutLayer d, long[] rowShape, Device device)
     {
         lock (_gate)
         {
             if (_consistentMasks.TryGetValue(layer, out var cached)) return cached;
             int t = _mc!.Iterations;
-            var perRow = z.shape.Skip(1).Select((size, axis) => d.Kind == DropoutKind.Channel && axis > 0 ? 1L : size);
+            var perRow = MaskRowShape(rowShape, d.Kind);
             long[] shape = [t, 1, .. perRow];
             double keep = 1 - d.Rate;
-            using var generator = new Generator((ulong)SeededHash.Bits(_mc.Seed, SeededHash.StepStreams + 0xD0, layer), device: z.device);
+            using var generator = new Generator((ulong)SeededHash.Bits(_mc.Seed, SeededHash.StepStreams + 0xD0, layer), device: device);
             var mask = d.Rate == 0
-                ? ones(shape, device: z.device)
-                : empty(shape, device: z.device).bernoulli_(keep, generator: generator).div_(keep);
+                ? ones(shape, device: device)
+                : empty(shape, device: device).bernoulli_(keep, generator: generator).div_(keep);
             mask.DetachFromDisposeScope();
             _consistentMasks[layer] = mask;
             return mask;
