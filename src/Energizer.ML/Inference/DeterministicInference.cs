@@ -16,8 +16,10 @@ internal sealed class DeterministicInference : InferenceMode
     {
         ArgumentNullException.ThrowIfNull(learner);
         ArgumentNullException.ThrowIfNull(poolSchema);
-        if (needEmbeddings && embeddingColumnName is null && TorchLearner.Find(learner) is { } torch)
-            return new TorchBoundInference(torch.Prefix, torch.Model, poolSchema, null, needEmbeddings: true, mc: null);
+        // A TorchClassifier runs its network directly: one batched forward, no per-row Score vectors,
+        // and its penultimate layer is there for diversity strategies.
+        if (TorchLearner.Find(learner) is { } torch)
+            return new TorchBoundInference(torch.Prefix, torch.Model, poolSchema, embeddingColumnName, needEmbeddings, mc: null);
         var output = learner.GetOutputSchema(poolSchema);
         var embedding = EmbeddingColumn.Resolve(poolSchema, embeddingColumnName, needEmbeddings,
             "deterministic inference has no network to take a penultimate layer from");

@@ -108,6 +108,21 @@ public sealed class McDropoutTests
     }
 
     [TestMethod]
+    public void DeterministicInferenceOfATorchClassifierEqualsItsScoreColumn()
+    {
+        var (ml, pool, model) = Trained.Value;
+        var scored = ml.ActiveLearning().ScoreAcquisition(model, new Energizer.ML.Scoring.AcquisitionScorerOptions
+        {
+            Strategy = AcquisitionStrategy.Entropy, MeanProbabilitiesColumnName = "Mean", BatchSize = 64,
+        }).Fit(pool).Transform(pool);
+        var mean = scored.GetColumn<float[]>("Mean").ToArray();
+        var score = model.Transform(pool).GetColumn<float[]>("Score").ToArray();
+        Assert.AreEqual(score.Length, mean.Length);
+        for (int n = 0; n < score.Length; n++)
+            for (int c = 0; c < 10; c++) Assert.AreEqual(score[n][c], mean[n][c], 1e-6f);
+    }
+
+    [TestMethod]
     public void ScoringOnACopyLeavesTheTrainedNetworkUntouched()
     {
         var ml = new MLContext(0);
