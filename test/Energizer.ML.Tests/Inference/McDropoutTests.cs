@@ -113,7 +113,9 @@ public sealed class McDropoutTests
         var (ml, pool, model) = Trained.Value;
         var scored = ml.ActiveLearning().ScoreAcquisition(model, new Energizer.ML.Scoring.AcquisitionScorerOptions
         {
-            Strategy = AcquisitionStrategy.Entropy, MeanProbabilitiesColumnName = "Mean", BatchSize = 64,
+            Strategy = AcquisitionStrategy.Entropy,
+            MeanProbabilitiesColumnName = "Mean",
+            BatchSize = 64,
         }).Fit(pool).Transform(pool);
         var mean = scored.GetColumn<float[]>("Mean").ToArray();
         var score = model.Transform(pool).GetColumn<float[]>("Score").ToArray();

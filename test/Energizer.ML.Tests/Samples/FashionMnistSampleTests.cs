@@ -1,0 +1,107 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO.Compression;
+using FashionMnistSample;
+
+namespace Energizer.ML.Tests.Samples;
+
+[TestClass]
+public sealed class FashionMnistSampleTests
+{
+    private string _directory = "";
+
+    [TestInitialize]
+    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("fashion-sample-").FullName;
+
+    [TestCleanup]
+    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>Writes gzipped IDX files: image i of class c = i mod 10 is dark but for a bright 8×8 block at row 2·c.</summary>
+    private static void WriteIdx(string directory, string images, string labels, int count)
+    {
+        var header = new byte[16];
+        BinaryPrimitives.WriteInt32BigEndian(header, 2051);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), count);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(8), 28);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(12), 28);
+        var pixels = new byte[count * 784];
+        var classes = new byte[count];
+        for (int i = 0; i < count; i++)
+        {
+            int c = i % 10;
+            classes[i] = (byte)c;
+            for (int r = 2 * c; r < (2 * c) + 8; r++)
+                for (int col = 10; col < 18; col++) pixels[(i * 784) + (r * 28) + col] = (byte)(200 + (i % 50));
+        }
+        Write(Path.Combine(directory, images), [.. header, .. pixels]);
+        var labelHeader = new byte[8];
+        BinaryPrimitives.WriteInt32BigEndian(labelHeader, 2049);
+        BinaryPrimitives.WriteInt32BigEndian(labelHeader.AsSpan(4), count);
+        Write(Path.Combine(directory, labels), [.. labelHeader, .. classes]);
+    }
+
+    private static void Write(string path, byte[] bytes)
+    {
+        using var file = File.Create(path);
+        using var gzip = new GZipStream(file, CompressionLevel.Fastest);
+        gzip.Write(bytes);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> Run(params string[] args)
+    {
+        using var output = new StringWriter(CultureInfo.InvariantCulture);
+        using var error = new StringWriter(CultureInfo.InvariantCulture);
+        int code = await FashionApp.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [TestMethod]
+    public async Task TinyRunWritesCurvesTableAndModel()
+    {
+        string data = Path.Combine(_directory, "data");
+        Directory.CreateDirectory(data);
+        WriteIdx(data, IdxReader.Files[0], IdxReader.Files[1], 60);
+        WriteIdx(data, IdxReader.Files[2], IdxReader.Files[3], 20);
+        string output = Path.Combine(_directory, "out");
+        var (code, text, error) = await Run("--data", data, "--out", output, "--pool-size", "60", "--test-size", "20", "--rounds", "1",
+            "--initial", "10", "--query-size", "5", "--epochs", "3", "--mc-iterations", "2", "--threads", "1");
+        Assert.AreEqual(0, code, error);
+        byte[] png = File.ReadAllBytes(Path.Combine(output, "learning-curves.png"));
+        CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        var rows = File.ReadAllLines(Path.Combine(output, "learning-curves.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        CollectionAssert.AreEqual(new[] { "Random", "Random", "BALD", "BALD" }, rows.Select(r => r[0]).ToArray());
+        CollectionAssert.AreEqual(new[] { "10", "15", "10", "15" }, rows.Select(r => r[2]).ToArray());
+        Assert.IsTrue(rows.All(r => double.Parse(r[3], CultureInfo.InvariantCulture) is >= 0 and <= 1));
+        StringAssert.Contains(text, "Active learning on Fashion-MNIST");
+        StringAssert.Contains(text, "Predict(first test image)");
+        Assert.IsTrue(File.Exists(Path.Combine(output, "model.bin")));
+    }
+
+    [TestMethod]
+    public async Task MissingFilesSayHowToGetThem()
+    {
+        var (code, _, error) = await Run("--data", _directory, "--out", Path.Combine(_directory, "out"));
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(error, "train-images-idx3-ubyte.gz");
+        StringAssert.Contains(error, "apt-get install dataset-fashion-mnist");
+    }
+
+    [TestMethod]
+    public async Task ABadMagicNumberNamesTheFile()
+    {
+        WriteIdx(_directory, IdxReader.Files[0], IdxReader.Files[1], 10);
+        // Test images written under the labels' name and vice versa: magic numbers 2051/2049 swapped.
+        WriteIdx(_directory, IdxReader.Files[3], IdxReader.Files[2], 10);
+        var (code, _, error) = await Run("--data", _directory, "--out", Path.Combine(_directory, "out"));
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(error, "t10k-images-idx3-ubyte.gz: magic number 2049, expected 2051");
+    }
+
+    [TestMethod]
+    public async Task UnknownStrategyListsTheValidOnes()
+    {
+        var (code, _, error) = await Run("--strategies", "Random,Oracle", "--data", _directory);
+        Assert.AreNotEqual(0, code);
+        StringAssert.Contains(error, "Unknown strategy 'Oracle'. Valid strategies: Random, Margin");
+    }
+}
