@@ -18,19 +18,19 @@ public sealed record FashionSettings
     public int InitialLabelled { get; init; } = 20;
 
     /// <summary>Training images used as the pool (the first ones of the training file).</summary>
-    public int PoolSize { get; init; } = 5000;
+    public int PoolSize { get; init; } = 3000;
 
     /// <summary>Test images evaluated each round (the first ones of the test file).</summary>
-    public int TestSize { get; init; } = 2000;
+    public int TestSize { get; init; } = 1000;
 
     /// <summary>Training epochs of each fit.</summary>
-    public int Epochs { get; init; } = 15;
+    public int Epochs { get; init; } = 10;
 
     /// <summary>MC-Dropout passes of BALD-type strategies.</summary>
     public int McDropoutIterations { get; init; } = 10;
 
-    /// <summary>TorchSharp threads.</summary>
-    public int Threads { get; init; } = 2;
+    /// <summary>TorchSharp threads (one is fastest for this small network on a busy 2-core machine).</summary>
+    public int Threads { get; init; } = 1;
 
     /// <summary>Seed of the initial set, the network and the strategies.</summary>
     public int Seed { get; init; }
