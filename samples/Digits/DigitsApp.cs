@@ -20,21 +20,13 @@ public static class DigitsApp
     {
         ArgumentNullException.ThrowIfNull(input);
         var defaults = new DigitsSettings { Strategies = [], OutputDirectory = "", DataPath = "" };
-        var strategies = new Option<string>("--strategies")
-        {
-            Description = $"Comma-separated strategies to compare ({string.Join(", ", StrategyChoice.All.Select(c => c.Name))}); --interactive uses the first (default Margin).",
-            DefaultValueFactory = _ => StrategyChoice.DefaultList,
-        };
-        strategies.Validators.Add(result =>
-        {
-            if (!StrategyChoice.TryParseList(result.GetValueOrDefault<string>() ?? "", out _, out string message)) result.AddError(message);
-        });
-        var rounds = IntOption("--rounds", "Queries per strategy.", defaults.Rounds, minimum: 0);
-        var querySize = IntOption("--query-size", "Rows labelled per query.", defaults.QuerySize, minimum: 1);
-        var initial = IntOption("--initial", "Rows labelled at random before the first query.", defaults.InitialLabelled, minimum: 1);
-        var epochs = IntOption("--epochs", "Training epochs of each fit.", defaults.Epochs, minimum: 1);
-        var mcIterations = IntOption("--mc-iterations", "MC-Dropout passes of BALD-type strategies.", defaults.McDropoutIterations, minimum: 2);
-        var threads = IntOption("--threads", "TorchSharp threads (this small network trains fastest on one).", defaults.Threads, minimum: 1);
+        var strategies = SampleOptions.Strategies(StrategyChoice.DefaultList, "; --interactive uses the first (default Margin)");
+        var rounds = SampleOptions.Int("--rounds", "Queries per strategy.", defaults.Rounds, minimum: 0);
+        var querySize = SampleOptions.Int("--query-size", "Rows labelled per query.", defaults.QuerySize, minimum: 1);
+        var initial = SampleOptions.Int("--initial", "Rows labelled at random before the first query.", defaults.InitialLabelled, minimum: 1);
+        var epochs = SampleOptions.Int("--epochs", "Training epochs of each fit.", defaults.Epochs, minimum: 1);
+        var mcIterations = SampleOptions.Int("--mc-iterations", "MC-Dropout passes of BALD-type strategies.", defaults.McDropoutIterations, minimum: 2);
+        var threads = SampleOptions.Int("--threads", "TorchSharp threads (this small network trains fastest on one).", defaults.Threads, minimum: 1);
         var seed = new Option<int>("--seed") { Description = "Seed of the split, the initial labels, the network and the strategies.", DefaultValueFactory = _ => 0 };
         var outDirectory = new Option<string>("--out")
         {
@@ -82,16 +74,6 @@ public static class DigitsApp
             return Run(settings, input, output, error);
         });
         return await command.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
-    }
-
-    private static Option<int> IntOption(string name, string description, int defaultValue, int minimum)
-    {
-        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
-        option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < minimum) result.AddError($"{name} must be at least {minimum}.");
-        });
-        return option;
     }
 
     private static int Run(DigitsSettings settings, TextReader input, TextWriter output, TextWriter error)

@@ -17,23 +17,15 @@ public static class FashionApp
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         var defaults = new FashionSettings { Strategies = [], OutputDirectory = "", DataDirectory = "" };
-        var strategies = new Option<string>("--strategies")
-        {
-            Description = $"Comma-separated strategies to compare ({string.Join(", ", StrategyChoice.All.Select(c => c.Name))}).",
-            DefaultValueFactory = _ => "Random,BALD",
-        };
-        strategies.Validators.Add(result =>
-        {
-            if (!StrategyChoice.TryParseList(result.GetValueOrDefault<string>() ?? "", out _, out string message)) result.AddError(message);
-        });
-        var rounds = IntOption("--rounds", "Queries per strategy.", defaults.Rounds, 0);
-        var querySize = IntOption("--query-size", "Images labelled per query.", defaults.QuerySize, 1);
-        var initial = IntOption("--initial", "Images labelled at random before the first query.", defaults.InitialLabelled, 1);
-        var poolSize = IntOption("--pool-size", "Training images used as the pool.", defaults.PoolSize, 1);
-        var testSize = IntOption("--test-size", "Test images evaluated every round.", defaults.TestSize, 1);
-        var epochs = IntOption("--epochs", "Training epochs of each fit.", defaults.Epochs, 1);
-        var mcIterations = IntOption("--mc-iterations", "MC-Dropout passes of BALD-type strategies.", defaults.McDropoutIterations, 2);
-        var threads = IntOption("--threads", "TorchSharp threads.", defaults.Threads, 1);
+        var strategies = SampleOptions.Strategies("Random,BALD");
+        var rounds = SampleOptions.Int("--rounds", "Queries per strategy.", defaults.Rounds, 0);
+        var querySize = SampleOptions.Int("--query-size", "Images labelled per query.", defaults.QuerySize, 1);
+        var initial = SampleOptions.Int("--initial", "Images labelled at random before the first query.", defaults.InitialLabelled, 1);
+        var poolSize = SampleOptions.Int("--pool-size", "Training images used as the pool.", defaults.PoolSize, 1);
+        var testSize = SampleOptions.Int("--test-size", "Test images evaluated every round.", defaults.TestSize, 1);
+        var epochs = SampleOptions.Int("--epochs", "Training epochs of each fit.", defaults.Epochs, 1);
+        var mcIterations = SampleOptions.Int("--mc-iterations", "MC-Dropout passes of BALD-type strategies.", defaults.McDropoutIterations, 2);
+        var threads = SampleOptions.Int("--threads", "TorchSharp threads.", defaults.Threads, 1);
         var seed = new Option<int>("--seed") { Description = "Seed of the initial labels, the network and the strategies.", DefaultValueFactory = _ => 0 };
         var outDirectory = new Option<string>("--out")
         {
@@ -69,16 +61,6 @@ public static class FashionApp
             }, output, error);
         });
         return await command.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
-    }
-
-    private static Option<int> IntOption(string name, string description, int defaultValue, int minimum)
-    {
-        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
-        option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < minimum) result.AddError($"{name} must be at least {minimum}.");
-        });
-        return option;
     }
 
     private static int Run(FashionSettings settings, TextWriter output, TextWriter error)
