@@ -18,7 +18,7 @@ public static partial class FashionMnist
         {
             Network = Networks.ConvNet(1, 28, 28, 0.5),
             Epochs = settings.Epochs,
-            BatchSize = 32,
+            BatchSize = 16,
             LearningRate = 1e-3,
             Seed = settings.Seed,
         });

@@ -24,7 +24,7 @@ public sealed record FashionSettings
     public int TestSize { get; init; } = 1000;
 
     /// <summary>Training epochs of each fit.</summary>
-    public int Epochs { get; init; } = 10;
+    public int Epochs { get; init; } = 30;
 
     /// <summary>MC-Dropout passes of BALD-type strategies.</summary>
     public int McDropoutIterations { get; init; } = 10;

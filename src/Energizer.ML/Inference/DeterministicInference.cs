@@ -18,7 +18,7 @@ internal sealed class DeterministicInference : InferenceMode
         ArgumentNullException.ThrowIfNull(poolSchema);
         // A TorchClassifier runs its network directly: one batched forward, no per-row Score vectors,
         // and its penultimate layer is there for diversity strategies.
-        if (TorchLearner.Find(learner) is { } torch)
+        if (LearnerChains.Find(learner) is { } torch)
             return new TorchBoundInference(torch.Prefix, torch.Model, poolSchema, embeddingColumnName, needEmbeddings, mc: null);
         var output = learner.GetOutputSchema(poolSchema);
         var embedding = EmbeddingColumn.Resolve(poolSchema, embeddingColumnName, needEmbeddings,

@@ -12,24 +12,13 @@ internal sealed class EnsembleInference : InferenceMode
     public override BoundInference Bind(ITransformer learner, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings)
     {
         ArgumentNullException.ThrowIfNull(learner);
-        var (prefix, ensemble) = Find(learner)
+        var (prefix, ensemble) = LearnerChains.FindLast<EnsembleTransformer>(learner)
             ?? throw new ArgumentException(
                 "Ensemble inference needs a learner fitted from mlContext.ActiveLearning().Ensemble(...) (a committee of K members); "
-                + $"this one ends with {TorchLearner.LastName(learner)}. Use InferenceMode.Deterministic or InferenceMode.McDropout instead.", nameof(learner));
+                + $"this one ends with {LearnerChains.LastName(learner)}. Use InferenceMode.Deterministic or InferenceMode.McDropout instead.", nameof(learner));
         var prepared = prefix?.GetOutputSchema(poolSchema) ?? poolSchema;
         var embedding = EmbeddingColumn.Resolve(prepared, embeddingColumnName, needEmbeddings, "an ensemble has no single network to take a penultimate layer from");
         return new Bound(prefix, ensemble, embedding);
-    }
-
-    private static (ITransformer? Prefix, EnsembleTransformer Ensemble)? Find(ITransformer learner)
-    {
-        if (learner is EnsembleTransformer e) return (null, e);
-        if (learner is not IEnumerable<ITransformer> chain) return null;
-        var parts = chain.ToList();
-        if (parts.Count == 0 || Find(parts[^1]) is not { } last) return null;
-        var before = parts.Take(parts.Count - 1).ToList();
-        if (last.Prefix is not null) before.Add(last.Prefix);
-        return (before.Count == 0 ? null : new TransformerChain<ITransformer>([.. before]), last.Ensemble);
     }
 
     private sealed class Bound(ITransformer? prefix, EnsembleTransformer ensemble, EmbeddingColumn? embedding) : BoundInference

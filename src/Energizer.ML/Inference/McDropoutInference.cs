@@ -36,9 +36,9 @@ internal sealed class McDropoutInference : InferenceMode
     public override BoundInference Bind(ITransformer learner, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings)
     {
         ArgumentNullException.ThrowIfNull(learner);
-        var found = TorchLearner.Find(learner)
+        var found = LearnerChains.Find(learner)
             ?? throw new ArgumentException(
-                $"MC-Dropout needs a learner that ends with a TorchClassifier, but this one ends with {TorchLearner.LastName(learner)}. "
+                $"MC-Dropout needs a learner that ends with a TorchClassifier, but this one ends with {LearnerChains.LastName(learner)}. "
                 + "Use InferenceMode.Deterministic, or InferenceMode.Ensemble for a committee of any ML.NET trainer.", nameof(learner));
         return new TorchBoundInference(found.Prefix, found.Model, poolSchema, embeddingColumnName, needEmbeddings,
             new TorchBoundInference.Dropout(Iterations, Consistent, Probability, Inplace, Seed));
