@@ -90,6 +90,10 @@ internal sealed class TorchBoundInference : BoundInference
         }
 
         var prepared = prefix?.GetOutputSchema(poolSchema) ?? poolSchema;
+        int features = TorchClassifierSchema.CheckFeatures(prepared, model.FeatureColumnName);
+        if (features != model.FeatureCount)
+            throw new ArgumentOutOfRangeException(nameof(poolSchema), features,
+                $"Feature column '{model.FeatureColumnName}' of the pool has {features} values per row; the TorchClassifier was trained on {model.FeatureCount}.");
         _embeddingColumn = EmbeddingColumn.Resolve(prepared, embeddingColumnName, needed: false, whyNoOther: null);
         if (needEmbeddings && _embeddingColumn is null)
         {
