@@ -9,6 +9,32 @@ TorchRuntime.EnsureLoaded();
 Console.WriteLine($"TorchSharp threads: {torch.get_num_threads()}, processors: {Environment.ProcessorCount}");
 // In process: a separate benchmark process would copy LibTorch's ~0.5 GB again per run.
 // "--job short" on the command line picks BenchmarkDotNet's short run; the default is a few iterations.
+if (args is ["--sparse"])
+{
+    // Rows per second of TorchClassifier on sparse text-like rows vs the same rows stored dense.
+    var sparse = new Energizer.ML.Benchmarks.SparseFeaturesBenchmark();
+    sparse.Setup();
+    var rates = new Dictionary<string, double>();
+    foreach (var (name, run) in new (string, Func<float>)[]
+    {
+        ("train epoch, dense 5000 slots", () => sparse.TrainDense()),
+        ("train epoch, sparse 5000 slots", () => sparse.TrainSparse()),
+        ("train epoch, dense 60 slots", () => sparse.TrainNarrow()),
+        ("score, dense 5000 slots", sparse.ScoreDense),
+        ("score, sparse 5000 slots", sparse.ScoreSparse),
+        ("score, dense 60 slots", sparse.ScoreNarrow),
+    })
+    {
+        rates[name] = Energizer.ML.Benchmarks.SparseFeaturesBenchmark.RowCount / (Measure(name, run, repeats: 5) / 1000);
+        Console.WriteLine($"  {rates[name]:F0} rows/s");
+    }
+    Console.WriteLine($"sparse / dense (same non-zeros, 5000 slots): training {rates["train epoch, sparse 5000 slots"] / rates["train epoch, dense 5000 slots"]:F2}x, "
+        + $"scoring {rates["score, sparse 5000 slots"] / rates["score, dense 5000 slots"]:F2}x");
+    Console.WriteLine($"sparse 5000 slots / dense 60 slots (same non-zero count): training {rates["train epoch, sparse 5000 slots"] / rates["train epoch, dense 60 slots"]:F2}x, "
+        + $"scoring {rates["score, sparse 5000 slots"] / rates["score, dense 60 slots"]:F2}x");
+    sparse.Cleanup();
+    return;
+}
 if (args is ["--quick"])
 {
     // Stopwatch medians of the same benchmarks, for a fast look without BenchmarkDotNet.
@@ -26,17 +52,18 @@ if (args is ["--quick"])
     return;
 }
 
-static void Measure(string name, Func<float> run)
+static double Measure(string name, Func<float> run, int repeats = 15)
 {
     var times = new List<double>();
-    for (int i = 0; i < 15; i++)
+    for (int i = 0; i < repeats; i++)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         run();
         times.Add(clock.Elapsed.TotalMilliseconds);
     }
     times.Sort();
-    Console.WriteLine($"{name}: median {times[7]:F1} ms (min {times[0]:F1})");
+    Console.WriteLine($"{name}: median {times[repeats / 2]:F1} ms (min {times[0]:F1})");
+    return times[repeats / 2];
 }
 
 var config = DefaultConfig.Instance
