@@ -1,5 +1,6 @@
 using Energizer.ML.Acquisition;
 using Energizer.ML.Inference;
+using Microsoft.ML;
 using Microsoft.ML.Data;
 
 namespace Energizer.ML.Loop;
@@ -52,6 +53,33 @@ public sealed class ActiveLearningOptions
     /// previous round's weights (saved in the checkpoint directory, so a resumed run continues them).
     /// </summary>
     public bool ResetWeights { get; set; } = true;
+
+    /// <summary>
+    /// Unsupervised featurizers (e.g. <c>FeaturizeText</c>, <c>NormalizeMinMax</c>) kept apart from
+    /// the learner, so that <see cref="FitFeaturizerOnPool"/> can choose the rows they are fitted on.
+    /// The learner then starts from the featurizer's output, and the loop's models are the fitted
+    /// featurizer followed by the fitted learner. Null (the default): no separate featurizer;
+    /// featurizers inside the learner chain are refitted on the labelled rows every round.
+    /// </summary>
+    public IEstimator<ITransformer>? Featurizer { get; set; }
+
+    /// <summary>
+    /// Where <see cref="Featurizer"/> is fitted. False (the default, inductive): on the labelled
+    /// rows, again every round, like featurizers inside the learner. True (transductive): once, on
+    /// every pool row, with the label column hidden, so no label is read.
+    /// </summary>
+    /// <remarks>
+    /// Fitting on the pool is legitimate (no label is used) and usually much better with few
+    /// labels: a text featurizer fitted on 20 labelled reviews knows only their words, so words
+    /// that appear only in unlabelled rows map to nothing and can neither be learnt nor make a
+    /// row look uncertain; fitted on the pool, the vocabulary and normalization statistics cover
+    /// every row that will be scored, and it is fitted once instead of every round. The price:
+    /// the featurizer depends on the pool, so a model applied to rows from elsewhere sees them
+    /// through the pool's vocabulary and statistics, and test rows must not be in the pool for an
+    /// honest evaluation (they never are in this loop). It also cannot use a featurizer that
+    /// needs labels (those belong in the learner).
+    /// </remarks>
+    public bool FitFeaturizerOnPool { get; set; }
 
     /// <summary>Epochs of each round's fit for a TorchClassifier learner; null keeps its options' Epochs.</summary>
     public int? EpochsPerRound { get; set; }

@@ -46,6 +46,8 @@ public sealed class ActiveLearningTrainer
             throw new ArgumentOutOfRangeException(nameof(options), options.ValidationFraction, "ActiveLearningOptions.ValidationFraction must be in [0, 1).");
         if (options.EpochsPerRound is <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.EpochsPerRound, "ActiveLearningOptions.EpochsPerRound must be at least 1.");
+        if (options.FitFeaturizerOnPool && options.Featurizer is null)
+            throw new ArgumentException("ActiveLearningOptions.FitFeaturizerOnPool needs ActiveLearningOptions.Featurizer: the featurizer to fit on the pool.", nameof(options));
         if (options.StoppingCriteria.Any(c => c.NeedsValidation) && options.ValidationFraction == 0)
             throw new ArgumentException(
                 $"Stopping criterion {options.StoppingCriteria.First(c => c.NeedsValidation).Name} needs validation rows: set ActiveLearningOptions.ValidationFraction above 0.",
@@ -64,7 +66,10 @@ public sealed class ActiveLearningTrainer
     /// <summary>
     /// Runs the loop over <paramref name="pool"/> with <paramref name="learner"/> (any ML.NET
     /// chain ending in a multiclass trainer, featurizers included: they are refitted on the
-    /// labelled rows each round) and <paramref name="oracle"/>.
+    /// labelled rows each round) and <paramref name="oracle"/>. With
+    /// <see cref="ActiveLearningOptions.Featurizer"/>, the learner starts from the featurizer's
+    /// output, and the featurizer is fitted on the pool once or on the labelled rows each round
+    /// (<see cref="ActiveLearningOptions.FitFeaturizerOnPool"/>).
     /// </summary>
     /// <param name="learner">The learner to fit each round.</param>
     /// <param name="pool">All rows, labelled or not. With <see cref="Oracles.FromLabelColumn"/> the label
@@ -102,6 +107,7 @@ public sealed class ActiveLearningTrainer
         private readonly string _rowIdColumn;
         private List<int>? _previousStopSet;
         private TorchClassifierTransformer? _warmStart;
+        private ITransformer? _poolFeaturizer;
 
         public Run(ActiveLearningTrainer trainer, IEstimator<ITransformer> learner, IDataView pool, IOracle oracle,
             IDataView? evaluation, IProgress<RoundReport>? progress, IChannel log)
@@ -122,7 +128,7 @@ public sealed class ActiveLearningTrainer
             if ((!_options.ResetWeights || _options.EpochsPerRound is not null) && learner is not TorchClassifierTrainer)
                 throw new ArgumentException(
                     "ActiveLearningOptions.ResetWeights = false and EpochsPerRound need the learner to be a TorchClassifierTrainer itself "
-                    + $"(this one is {learner.GetType().Name}); featurize the pool beforehand.", nameof(learner));
+                    + $"(this one is {learner.GetType().Name}); featurize the pool beforehand or pass the featurizer as ActiveLearningOptions.Featurizer.", nameof(learner));
             _rowIdColumn = pool.Schema.GetColumnOrNull("RowId") is null ? "RowId" : "ActiveLearningRowId";
             _poolRows = PoolDraws.CountRows(pool);
             if (_poolRows == 0) throw new ArgumentException("The pool is empty.", nameof(pool));
@@ -141,6 +147,7 @@ public sealed class ActiveLearningTrainer
 
         public async Task<ActiveLearningResult> ExecuteAsync(CancellationToken cancellationToken)
         {
+            if (_options.FitFeaturizerOnPool) _poolFeaturizer = FitFeaturizerOnPool();
             if (!_state.InitialDone)
             {
                 var initial = InitialRows();
@@ -238,9 +245,9 @@ public sealed class ActiveLearningTrainer
             if (_labels.Count == 0) return (report, null);
             var (train, validation) = SplitForValidation();
             var watch = Stopwatch.StartNew();
-            var model = RoundLearner().Fit(LabelledView(train));
+            var (model, learnerModel) = FitRound(LabelledView(train));
             report = report with { FitSeconds = watch.Elapsed.TotalSeconds };
-            if (!_options.ResetWeights) _warmStart = (TorchClassifierTransformer)model;
+            if (!_options.ResetWeights) _warmStart = (TorchClassifierTransformer)learnerModel;
             // Fails clearly when the learner is not a classifier the inference mode can use.
             _options.Inference.Bind(model, _pool.Schema, _options.EmbeddingColumnName, _options.Strategy.NeedsEmbeddings);
             watch.Restart();
@@ -250,6 +257,35 @@ public sealed class ActiveLearningTrainer
             _log.Info(MessageSensitivity.None, $"Round {round}: fitted on {_labels.Count} labels"
                 + (report.Metrics is { } m ? $", accuracy {m.MicroAccuracy:F4}" : "") + $" ({report.FitSeconds:F2} s).");
             return (report, model);
+        }
+
+        /// <summary>
+        /// Fits this round's model on the labelled rows: the learner alone, or the featurizer
+        /// (fitted on the pool once, or on these rows) followed by the learner fitted on its output.
+        /// </summary>
+        private (ITransformer Model, ITransformer Learner) FitRound(IDataView labelled)
+        {
+            var learner = RoundLearner();
+            if (_options.Featurizer is not { } featurizer)
+            {
+                var model = learner.Fit(labelled);
+                return (model, model);
+            }
+            var features = _poolFeaturizer ?? featurizer.Fit(labelled);
+            var fitted = learner.Fit(features.Transform(labelled));
+            return (new TransformerChain<ITransformer>(features, fitted), fitted);
+        }
+
+        /// <summary>Fits the featurizer on every pool row with the label column hidden, so that no label can be read.</summary>
+        private ITransformer FitFeaturizerOnPool()
+        {
+            var watch = Stopwatch.StartNew();
+            var unlabelled = _pool.Schema.GetColumnOrNull(_options.LabelColumnName) is null
+                ? _pool
+                : _trainer._context.Transforms.DropColumns(_options.LabelColumnName).Fit(_pool).Transform(_pool);
+            var fitted = _options.Featurizer!.Fit(unlabelled);
+            _log.Info(MessageSensitivity.None, $"Featurizer fitted on the {_poolRows} pool rows without labels ({watch.Elapsed.TotalSeconds:F2} s).");
+            return fitted;
         }
 
         /// <summary>The learner of this round: with a TorchClassifier, this round's epochs and warm start.</summary>
@@ -427,7 +463,8 @@ public sealed class ActiveLearningTrainer
         private string Fingerprint(DataViewSchema schema) =>
             $"strategy={_options.Strategy.Name}; inference={_options.Inference.Name}; query={_options.QuerySize}; budget={_options.Budget}; "
             + $"rounds={_options.MaxRounds}; initial={_options.InitialRowIds?.Count ?? _options.InitialLabelledCount}; seed={_options.Seed}; "
-            + $"rows={_poolRows}; columns={string.Join(",", schema.Where(c => !c.IsHidden).Select(c => $"{c.Name}:{c.Type}"))}";
+            + $"rows={_poolRows}; columns={string.Join(",", schema.Where(c => !c.IsHidden).Select(c => $"{c.Name}:{c.Type}"))}"
+            + (_options.Featurizer is null ? "" : $"; featurizer fitted on {(_options.FitFeaturizerOnPool ? "the pool" : "the labelled rows")}");
 
         private static void CheckEvaluationSchema(DataViewSchema pool, DataViewSchema evaluation)
         {

@@ -8,6 +8,9 @@ namespace Energizer.ML.Torch;
 /// Reads rows of a known-size <see cref="float"/> vector column (and optionally a key-typed label)
 /// from a cursor into one reused buffer, a batch at a time, checking that every feature is
 /// finite. No tensor is made per row: <see cref="FeaturesTensor"/> copies the whole batch at once.
+/// Sparse rows (e.g. from <c>FeaturizeText</c>) are scattered into the zeroed row of the batch and
+/// only their explicit values are checked, so a row costs its non-zero count plus one clear, never
+/// a dense copy and scan of every slot.
 /// </summary>
 public sealed class FeatureBatchReader
 {
@@ -109,16 +112,35 @@ public sealed class FeatureBatchReader
         }
         _features(ref _row);
         var destination = Features.AsSpan(Count * FeatureCount, FeatureCount);
-        _row.CopyTo(destination);
-        for (int i = 0; i < destination.Length; i++)
+        var values = _row.GetValues();
+        if (_row.IsDense)
         {
-            if (!float.IsFinite(destination[i]))
-                throw new InvalidOperationException(
-                    $"Column '{_featureColumnName}' holds {destination[i]} at row {Row.Position} (0-based), slot {i}: features must be finite numbers. Replace missing values first (e.g. ReplaceMissingValues).");
+            values.CopyTo(destination);
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (!float.IsFinite(values[i])) throw NotFinite(values[i], i);
+            }
         }
+        else
+        {
+            var indices = _row.GetIndices();
+            destination.Clear();
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (!float.IsFinite(values[i])) throw NotFinite(values[i], indices[i]);
+                destination[indices[i]] = values[i];
+            }
+        }
+        RowRead?.Invoke(_row);
         Positions[Count] = Row.Position;
         Count++;
     }
+
+    /// <summary>Called with each row's features as read (sparse or dense), after they are checked; lets the training set keep sparse rows sparse.</summary>
+    internal Action<VBuffer<float>>? RowRead { get; set; }
+
+    private InvalidOperationException NotFinite(float value, int slot) => new(
+        $"Column '{_featureColumnName}' holds {value} at row {Row.Position} (0-based), slot {slot}: features must be finite numbers. Replace missing values first (e.g. ReplaceMissingValues).");
 
     /// <summary>The current batch as a [<see cref="Count"/>, <see cref="FeatureCount"/>] float32 tensor on <paramref name="device"/>. A copy: <see cref="Features"/> may change afterwards.</summary>
     public Tensor FeaturesTensor(Device? device = null) => BatchTensors.Rows(Features, Count, FeatureCount, device);

@@ -1,0 +1,267 @@
+using System.CommandLine;
+using System.Globalization;
+using Energizer.ML.Loop;
+using Energizer.ML.Torch;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Spectre.Console;
+using TorchSharp;
+
+namespace ReviewsSample;
+
+/// <summary>The command line of the Reviews sample: compare strategies on text, or label reviews yourself.</summary>
+public static class ReviewsApp
+{
+    /// <summary>Parses <paramref name="args"/> and runs; returns the process exit code.</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="input">Where a person's labels are read from in <c>--interactive</c> mode.</param>
+    /// <param name="output">Progress, tables and prompts.</param>
+    /// <param name="error">Error messages.</param>
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var defaults = new ReviewsSettings { Strategies = [], OutputDirectory = "", PoolPath = "", TestPath = "" };
+        var strategies = new Option<string>("--strategies")
+        {
+            Description = $"Comma-separated strategies to compare ({string.Join(", ", StrategyChoice.All.Select(c => c.Name))}; BALD needs --learner mlp); --interactive uses the first (default Margin).",
+            DefaultValueFactory = _ => StrategyChoice.DefaultList,
+        };
+        strategies.Validators.Add(result =>
+        {
+            if (!StrategyChoice.TryParseList(result.GetValueOrDefault<string>() ?? "", out _, out string message)) result.AddError(message);
+        });
+        var learner = new Option<LearnerChoice>("--learner")
+        {
+            Description = "MaxEnt: L-BFGS logistic regression on the n-grams; Mlp: a TorchSharp MLP (64 hidden, dropout 0.3) on the sparse n-grams, which BALD needs.",
+            DefaultValueFactory = _ => defaults.Learner,
+        };
+        var initial = IntOption("--initial", "Reviews labelled at random before the first query.", defaults.InitialLabelled, minimum: 1);
+        var querySize = IntOption("--query-size", "Reviews labelled per query.", defaults.QuerySize, minimum: 1);
+        var budget = IntOption("--budget", "Total labels, the initial ones included.", defaults.Budget, minimum: 1);
+        var seeds = IntOption("--seeds", "Seeds per strategy (--seed, --seed + 1, ...); the table and the curves average them.", defaults.Seeds, minimum: 1);
+        var seed = new Option<int>("--seed") { Description = "The first seed (initial labels, learner, strategies).", DefaultValueFactory = _ => 0 };
+        var featurizer = new Option<string>("--featurizer")
+        {
+            Description = "Fit the text featurizer on the whole 'pool' (no labels are read; the default) or on the 'labelled' reviews only, each round.",
+            DefaultValueFactory = _ => "pool",
+        };
+        featurizer.AcceptOnlyFromAmong("pool", "labelled");
+        var epochs = IntOption("--epochs", "Training epochs of each MLP fit.", defaults.Epochs, minimum: 1);
+        var mcIterations = IntOption("--mc-iterations", "MC-Dropout passes of BALD.", defaults.McDropoutIterations, minimum: 2);
+        var threads = IntOption("--threads", "TorchSharp threads of the MLP.", 1, minimum: 1);
+        var outDirectory = new Option<string>("--out")
+        {
+            Description = "Folder for the learning curves (CSV, PNG), histories, labels and checkpoints.",
+            DefaultValueFactory = _ => Path.Combine("out", "reviews"),
+        };
+        var pool = new Option<string>("--pool")
+        {
+            Description = "The pool TSV (header Label, Product, Text; labels great/other).",
+            DefaultValueFactory = _ => Path.Combine(AppContext.BaseDirectory, "data", "finefoods_training.tsv"),
+        };
+        var test = new Option<string>("--test")
+        {
+            Description = "The test TSV, same format.",
+            DefaultValueFactory = _ => Path.Combine(AppContext.BaseDirectory, "data", "finefoods_testing.tsv"),
+        };
+        var interactive = new Option<bool>("--interactive")
+        {
+            Description = "You are the oracle: each selected review is shown and you answer great or other; progress is saved after every label, so quitting (q) and running again continues.",
+        };
+
+        var command = new RootCommand("Energizer.ML reviews sample: active learning on Amazon fine-food reviews (great or other), strategies against Random, with learning curves.")
+        {
+            strategies, learner, initial, querySize, budget, seeds, seed, featurizer, epochs, mcIterations, threads, outDirectory, pool, test, interactive,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(learner) == LearnerChoice.MaxEnt && StrategyChoice.TryParseList(result.GetValue(strategies) ?? "", out var chosen, out _)
+                && chosen.FirstOrDefault(c => c.Stochastic) is { } stochastic)
+                result.AddError($"{stochastic.Name} needs MC-Dropout passes of a network: add --learner mlp.");
+            if (result.GetValue(budget) < result.GetValue(initial))
+                result.AddError($"--budget ({result.GetValue(budget)}) must be at least --initial ({result.GetValue(initial)}).");
+        });
+        command.SetAction(parse =>
+        {
+            StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var choices, out _);
+            if (parse.GetValue(interactive) && parse.GetResult(strategies) is not { Implicit: false })
+                choices = [StrategyChoice.All.Single(c => c.Name == "Margin")];
+            var settings = new ReviewsSettings
+            {
+                Strategies = choices,
+                Learner = parse.GetValue(learner),
+                InitialLabelled = parse.GetValue(initial),
+                QuerySize = parse.GetValue(querySize),
+                Budget = parse.GetValue(budget),
+                Seeds = parse.GetValue(seeds),
+                Seed = parse.GetValue(seed),
+                FeaturizeOnPool = parse.GetValue(featurizer) == "pool",
+                Epochs = parse.GetValue(epochs),
+                McDropoutIterations = parse.GetValue(mcIterations),
+                OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
+                PoolPath = parse.GetValue(pool)!,
+                TestPath = parse.GetValue(test)!,
+                Interactive = parse.GetValue(interactive),
+            };
+            return Run(settings, parse.GetValue(threads), input, output, error);
+        });
+        return await command.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
+    }
+
+    private static Option<int> IntOption(string name, string description, int defaultValue, int minimum)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < minimum) result.AddError($"{name} must be at least {minimum}.");
+        });
+        return option;
+    }
+
+    private static int Run(ReviewsSettings settings, int threads, TextReader input, TextWriter output, TextWriter error)
+    {
+        List<Review> poolRows, testRows;
+        try
+        {
+            poolRows = ReviewsData.Load(settings.PoolPath);
+            testRows = ReviewsData.Load(settings.TestPath);
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"Cannot read the data: {e.Message}");
+            return 1;
+        }
+        Directory.CreateDirectory(settings.OutputDirectory);
+        if (settings.Learner == LearnerChoice.Mlp)
+        {
+            TorchRuntime.EnsureLoaded();
+            torch.set_num_threads(threads);
+        }
+        var mlContext = new MLContext(settings.Seed);
+        var pool = mlContext.Data.LoadFromEnumerable(poolRows);
+        var test = mlContext.Data.LoadFromEnumerable(testRows);
+        output.WriteLine($"Pool {poolRows.Count} reviews ({settings.PoolPath}), test {testRows.Count} ({settings.TestPath}). {settings.Learner}, featurizer fitted on "
+            + $"{(settings.FeaturizeOnPool ? "the pool" : "the labelled reviews")}; {settings.InitialLabelled} initial labels, {settings.QuerySize} per query, "
+            + $"budget {settings.Budget}, seeds {settings.Seed}..{settings.Seed + settings.Seeds - 1}.");
+        try
+        {
+            var runs = settings.Interactive
+                ? LabelInteractively(mlContext, pool, test, settings, input, output)
+                : Compare(mlContext, pool, test, settings, output);
+            if (runs is null) return 0;
+            WriteOutputs(runs, settings, output);
+            return 0;
+        }
+        catch (InvalidDataException e)
+        {
+            // A checkpoint from another configuration or a damaged one: the library leaves it untouched.
+            error.WriteLine(e.Message);
+            return 1;
+        }
+    }
+
+    private static int Rounds(ReviewsSettings settings) => (settings.Budget - settings.InitialLabelled + settings.QuerySize - 1) / settings.QuerySize;
+
+    private static List<SeededRun> Compare(MLContext mlContext, IDataView pool, IDataView test, ReviewsSettings settings, TextWriter output)
+    {
+        var runs = new List<SeededRun>();
+        var jobs = settings.Strategies.SelectMany(s => Enumerable.Range(settings.Seed, settings.Seeds).Select(seed => (Strategy: s, Seed: seed))).ToList();
+        string Name((StrategyChoice Strategy, int Seed) job) => settings.Seeds == 1 ? job.Strategy.Name : $"{job.Strategy.Name} s{job.Seed}";
+        var console = CreateConsole(output);
+        bool live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && console.Profile.Capabilities.Interactive;
+        if (!live)
+        {
+            foreach (var job in jobs)
+            {
+                var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{Name(job),-13} {Describe(r, settings)}"));
+                runs.Add(new SeededRun(job.Strategy.Name, job.Seed,
+                    ReviewsLearner.Run(mlContext, pool, test, job.Strategy, job.Seed, settings, Oracles.FromLabelColumn("Label"), null, progress)));
+            }
+            return runs;
+        }
+        console.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                var tasks = jobs.Select(j => context.AddTask(Markup.Escape(Name(j)), autoStart: false, maxValue: Rounds(settings) + 1)).ToList();
+                for (int i = 0; i < tasks.Count; i++)
+                {
+                    var (job, task) = (jobs[i], tasks[i]);
+                    task.StartTask();
+                    var progress = new SyncProgress<RoundReport>(r =>
+                    {
+                        task.Increment(1);
+                        task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                            $"{Name(job),-13} {r.LabelledCount,4} labels, accuracy {r.Metrics?.MicroAccuracy ?? double.NaN:F3}"));
+                    });
+                    runs.Add(new SeededRun(job.Strategy.Name, job.Seed,
+                        ReviewsLearner.Run(mlContext, pool, test, job.Strategy, job.Seed, settings, Oracles.FromLabelColumn("Label"), null, progress)));
+                    task.Value = task.MaxValue;
+                    task.StopTask();
+                }
+            });
+        return runs;
+    }
+
+    private static List<SeededRun>? LabelInteractively(MLContext mlContext, IDataView pool, IDataView test, ReviewsSettings settings, TextReader input, TextWriter output)
+    {
+        var strategy = settings.Strategies[0];
+        string checkpoint = Path.Combine(settings.OutputDirectory, "checkpoint-" + strategy.Name);
+        output.WriteLine($"You are the oracle ({strategy.Name}): answer great or other for each review, Enter to skip, q to quit. "
+            + $"Every label is saved in {checkpoint}; run the same command again to continue.");
+        var oracle = Oracles.Console(input, output, Show, ReviewsData.Labels);
+        var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{strategy.Name} {Describe(r, settings)}"));
+        try
+        {
+            return [new SeededRun(strategy.Name, settings.Seed, ReviewsLearner.Run(mlContext, pool, test, strategy, settings.Seed, settings, oracle, checkpoint, progress))];
+        }
+        catch (OperationCanceledException)
+        {
+            output.WriteLine();
+            output.WriteLine($"Stopped. Your labels are saved in {checkpoint}; run the same command again to continue.");
+            return null;
+        }
+    }
+
+    /// <summary>Shows a review to the person: its product and its text (long texts cut at 1,200 characters).</summary>
+    private static string Show(DataViewRow row, long rowId)
+    {
+        ReadOnlyMemory<char> text = default, product = default;
+        row.GetGetter<ReadOnlyMemory<char>>(row.Schema[nameof(Review.Text)])(ref text);
+        row.GetGetter<ReadOnlyMemory<char>>(row.Schema[nameof(Review.Product)])(ref product);
+        string body = text.Length > 1200 ? string.Concat(text.Span[..1200], " ...") : text.ToString();
+        return $"pool row {rowId}, product {product}:{Environment.NewLine}{body}";
+    }
+
+    private static string Describe(RoundReport report, ReviewsSettings settings) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"round {report.Round}/{Rounds(settings)}: {report.LabelledCount} labels, accuracy {report.Metrics?.MicroAccuracy ?? double.NaN:F3} (fit {report.FitSeconds:F2} s, query {report.QuerySeconds:F2} s)");
+
+    private static void WriteOutputs(List<SeededRun> runs, ReviewsSettings settings, TextWriter output)
+    {
+        string csv = Path.Combine(settings.OutputDirectory, "learning-curves.csv");
+        string png = Path.Combine(settings.OutputDirectory, "learning-curves.png");
+        ReviewsReport.WriteCsv(runs, csv);
+        ReviewsReport.WritePng(runs, png, $"Fine-food reviews, {settings.Learner}: {settings.InitialLabelled} random labels, then {settings.QuerySize} per query"
+            + (settings.Seeds > 1 ? $" ({settings.Seeds} seeds)" : $" (seed {settings.Seed})"));
+        foreach (var run in runs)
+        {
+            string suffix = settings.Seeds == 1 ? run.Strategy : $"{run.Strategy}-seed{run.Seed}";
+            run.Result.SaveHistoryCsv(Path.Combine(settings.OutputDirectory, $"history-{suffix}.csv"));
+            run.Result.SaveLabelsCsv(Path.Combine(settings.OutputDirectory, $"labels-{suffix}.csv"));
+        }
+        CreateConsole(output).Write(ReviewsReport.Table(runs));
+        output.WriteLine($"Wrote {csv}, {png}, histories and labels.");
+    }
+
+    private static IAnsiConsole CreateConsole(TextWriter output) =>
+        ReferenceEquals(output, Console.Out)
+            ? AnsiConsole.Console
+            : AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(output),
+                Ansi = AnsiSupport.No,
+                ColorSystem = ColorSystemSupport.NoColors,
+                Interactive = InteractionSupport.No,
+            });
+}

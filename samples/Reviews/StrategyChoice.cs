@@ -1,0 +1,51 @@
+using Energizer.ML.Acquisition;
+using Energizer.ML.Inference;
+
+namespace ReviewsSample;
+
+/// <summary>A strategy the sample can run, with the inference mode it needs.</summary>
+/// <param name="Name">The name used on the command line and in reports.</param>
+/// <param name="Stochastic">True when the strategy needs MC-Dropout passes (BALD), so the MLP learner.</param>
+/// <param name="Create">Builds the strategy from the run's seed.</param>
+public sealed record StrategyChoice(string Name, bool Stochastic, Func<int, AcquisitionStrategy> Create)
+{
+    /// <summary>Every strategy the sample knows, in display order.</summary>
+    public static IReadOnlyList<StrategyChoice> All { get; } =
+    [
+        new("Random", false, seed => AcquisitionStrategy.Random(seed)),
+        new("Margin", false, _ => AcquisitionStrategy.Margin),
+        new("Entropy", false, _ => AcquisitionStrategy.Entropy),
+        new("LeastConfidence", false, _ => AcquisitionStrategy.LeastConfidence),
+        new("BALD", true, _ => AcquisitionStrategy.Bald),
+    ];
+
+    /// <summary>The default comparison.</summary>
+    public const string DefaultList = "Random,Margin,Entropy";
+
+    /// <summary>The inference mode: MC-Dropout (consistent masks) for BALD, else the learner's own probabilities.</summary>
+    public InferenceMode Inference(int mcDropoutIterations, int seed) =>
+        Stochastic ? InferenceMode.McDropout(mcDropoutIterations, consistent: true, seed: seed) : InferenceMode.Deterministic;
+
+    /// <summary>Parses a comma-separated list of names (case-insensitive); the error lists the valid names.</summary>
+    public static bool TryParseList(string text, out List<StrategyChoice> choices, out string error)
+    {
+        choices = [];
+        error = "";
+        foreach (string name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var choice = All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (choice is null)
+            {
+                error = $"Unknown strategy '{name}'. Valid strategies: {string.Join(", ", All.Select(c => c.Name))}.";
+                return false;
+            }
+            if (!choices.Contains(choice)) choices.Add(choice);
+        }
+        if (choices.Count == 0)
+        {
+            error = $"No strategy given. Valid strategies: {string.Join(", ", All.Select(c => c.Name))}.";
+            return false;
+        }
+        return true;
+    }
+}
