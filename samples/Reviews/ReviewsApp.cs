@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Energizer.ML.Loop;
+using Energizer.ML.Samples;
 using Energizer.ML.Torch;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -21,24 +22,16 @@ public static class ReviewsApp
     {
         ArgumentNullException.ThrowIfNull(input);
         var defaults = new ReviewsSettings { Strategies = [], OutputDirectory = "", PoolPath = "", TestPath = "" };
-        var strategies = new Option<string>("--strategies")
-        {
-            Description = $"Comma-separated strategies to compare ({string.Join(", ", StrategyChoice.All.Select(c => c.Name))}; BALD needs --learner mlp); --interactive uses the first (default Margin).",
-            DefaultValueFactory = _ => StrategyChoice.DefaultList,
-        };
-        strategies.Validators.Add(result =>
-        {
-            if (!StrategyChoice.TryParseList(result.GetValueOrDefault<string>() ?? "", out _, out string message)) result.AddError(message);
-        });
+        var strategies = SampleOptions.Strategies("Random,Margin,Entropy", "; BALD-type strategies need --learner mlp; --interactive uses the first (default Margin)");
         var learner = new Option<LearnerChoice>("--learner")
         {
             Description = "MaxEnt: L-BFGS logistic regression on the n-grams; Mlp: a TorchSharp MLP (64 hidden, dropout 0.3) on the sparse n-grams, which BALD needs.",
             DefaultValueFactory = _ => defaults.Learner,
         };
-        var initial = IntOption("--initial", "Reviews labelled at random before the first query.", defaults.InitialLabelled, minimum: 1);
-        var querySize = IntOption("--query-size", "Reviews labelled per query.", defaults.QuerySize, minimum: 1);
-        var budget = IntOption("--budget", "Total labels, the initial ones included.", defaults.Budget, minimum: 1);
-        var seeds = IntOption("--seeds", "Seeds per strategy (--seed, --seed + 1, ...); the table and the curves average them.", defaults.Seeds, minimum: 1);
+        var initial = SampleOptions.Int("--initial", "Reviews labelled at random before the first query.", defaults.InitialLabelled, minimum: 1);
+        var querySize = SampleOptions.Int("--query-size", "Reviews labelled per query.", defaults.QuerySize, minimum: 1);
+        var budget = SampleOptions.Int("--budget", "Total labels, the initial ones included.", defaults.Budget, minimum: 1);
+        var seeds = SampleOptions.Int("--seeds", "Seeds per strategy (--seed, --seed + 1, ...); the table and the curves average them.", defaults.Seeds, minimum: 1);
         var seed = new Option<int>("--seed") { Description = "The first seed (initial labels, learner, strategies).", DefaultValueFactory = _ => 0 };
         var featurizer = new Option<string>("--featurizer")
         {
@@ -46,9 +39,9 @@ public static class ReviewsApp
             DefaultValueFactory = _ => "pool",
         };
         featurizer.AcceptOnlyFromAmong("pool", "labelled");
-        var epochs = IntOption("--epochs", "Training epochs of each MLP fit.", defaults.Epochs, minimum: 1);
-        var mcIterations = IntOption("--mc-iterations", "MC-Dropout passes of BALD.", defaults.McDropoutIterations, minimum: 2);
-        var threads = IntOption("--threads", "TorchSharp threads of the MLP.", 1, minimum: 1);
+        var epochs = SampleOptions.Int("--epochs", "Training epochs of each MLP fit.", defaults.Epochs, minimum: 1);
+        var mcIterations = SampleOptions.Int("--mc-iterations", "MC-Dropout passes of BALD.", defaults.McDropoutIterations, minimum: 2);
+        var threads = SampleOptions.Int("--threads", "TorchSharp threads of the MLP.", 1, minimum: 1);
         var outDirectory = new Option<string>("--out")
         {
             Description = "Folder for the learning curves (CSV, PNG), histories, labels and checkpoints.",
@@ -106,16 +99,6 @@ public static class ReviewsApp
             return Run(settings, parse.GetValue(threads), input, output, error);
         });
         return await command.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
-    }
-
-    private static Option<int> IntOption(string name, string description, int defaultValue, int minimum)
-    {
-        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
-        option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < minimum) result.AddError($"{name} must be at least {minimum}.");
-        });
-        return option;
     }
 
     private static int Run(ReviewsSettings settings, int threads, TextReader input, TextWriter output, TextWriter error)

@@ -5,6 +5,8 @@ using Microsoft.ML;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Transforms.Text;
 
+using Energizer.ML.Samples;
+
 namespace ReviewsSample;
 
 /// <summary>The featurizer, the learners and the active-learning run of one strategy on one seed.</summary>

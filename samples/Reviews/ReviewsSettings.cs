@@ -1,3 +1,5 @@
+using Energizer.ML.Samples;
+
 namespace ReviewsSample;
 
 /// <summary>What one run of the sample does (from the command line).</summary>

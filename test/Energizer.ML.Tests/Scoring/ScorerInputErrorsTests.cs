@@ -24,7 +24,8 @@ public sealed class ScorerInputErrorsTests
         // Naming a pool column works with any learner.
         var scored = ml.ActiveLearning().ScoreAcquisition(logistic, new AcquisitionScorerOptions
         {
-            Strategy = AcquisitionStrategy.CoreSet, EmbeddingColumnName = "Features",
+            Strategy = AcquisitionStrategy.CoreSet,
+            EmbeddingColumnName = "Features",
         }).Fit(data).Transform(data);
         var selection = ml.ActiveLearning().SelectTopK(scored, 4, new SelectionOptions { Labelled = new HashSet<long> { 0, 1 } });
         Assert.AreEqual(4, selection.RowIds.Count);
