@@ -65,10 +65,10 @@ public static class TorchOnnxExporter
     /// The graph that <c>mlContext.Model.Save</c> stores for a TorchClassifier: one row per run
     /// (ML.NET's OnnxTransformer feeds rows one by one), input <paramref name="inputName"/> of
     /// shape [F], outputs <paramref name="scoreName"/> (probabilities, [C]) and
-    /// <paramref name="indexName"/> (the arg-max class index, an int64 scalar). Dropout is left out
-    /// (eval mode).
+    /// <paramref name="oneHotName"/> (the arg-max class as a one-hot float vector, [C]: the
+    /// OnnxTransformer cannot output scalars). Dropout is left out (eval mode).
     /// </summary>
-    internal static byte[] ExportSingleRow(TorchClassifierTransformer model, string inputName, string scoreName, string indexName)
+    internal static byte[] ExportSingleRow(TorchClassifierTransformer model, string inputName, string scoreName, string oneHotName)
     {
         var graph = new OnnxGraph();
         int features = model.FeatureCount;
@@ -76,11 +76,14 @@ public static class TorchOnnxExporter
         string rows = graph.Op("Reshape", "rows", [inputName, graph.Int64s("row_shape", [1, features], 2)]);
         var (logits, classes) = EmitNetwork(graph, model.Network, rows, features, dropout: null);
         string probabilities = graph.Op("Softmax", "probabilities", [logits], Attribute.Int("axis", 1));
-        graph.OpInto("Reshape", scoreName, [probabilities, graph.Int64s("score_shape", [classes], 1)]);
+        string[] vectorShape = [graph.Int64s("vector_shape", [classes], 1)];
+        graph.OpInto("Reshape", scoreName, [probabilities, .. vectorShape]);
+        // ArgMax takes the first of tied maxima, as TorchClassifierTransformer does.
         string best = graph.Op("ArgMax", "argmax", [probabilities], Attribute.Int("axis", 1), Attribute.Int("keepdims", 0));
-        graph.OpInto("Reshape", indexName, [best, graph.Int64s("scalar_shape", [], 0)]);
+        string oneHot = graph.Op("OneHot", "one_hot", [best, graph.Int64s("depth", [classes]), graph.Floats("off_on", [0f, 1f], 2)]);
+        graph.OpInto("Reshape", oneHotName, [oneHot, .. vectorShape]);
         graph.Output(scoreName, ElementType.Float, classes);
-        graph.Output(indexName, ElementType.Int64);
+        graph.Output(oneHotName, ElementType.Float, classes);
         return graph.ToModel(Opset, ProducerVersion);
     }
 
