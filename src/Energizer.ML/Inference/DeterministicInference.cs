@@ -16,6 +16,8 @@ internal sealed class DeterministicInference : InferenceMode
     {
         ArgumentNullException.ThrowIfNull(learner);
         ArgumentNullException.ThrowIfNull(poolSchema);
+        if (TorchLearner.FindLast<Onnx.OnnxClassifier>(learner) is { } onnx)
+            return new OnnxBoundInference(onnx.Prefix, onnx.Model, poolSchema, embeddingColumnName, needEmbeddings, iterations: null);
         if (needEmbeddings && embeddingColumnName is null && TorchLearner.Find(learner) is { } torch)
             return new TorchBoundInference(torch.Prefix, torch.Model, poolSchema, null, needEmbeddings: true, mc: null);
         var output = learner.GetOutputSchema(poolSchema);
