@@ -26,7 +26,19 @@ if (args is ["--quick"])
     return;
 }
 
-static void Measure(string name, Func<float> run)
+if (args is ["--onnx"])
+{
+    // Pool scoring through ONNX Runtime CPU vs TorchSharp CPU, as a ratio of rows/s.
+    var scoring = new Energizer.ML.Benchmarks.OnnxScoringBenchmark();
+    scoring.Setup();
+    double torchMs = Measure("pool scoring TorchSharp CPU", () => scoring.TorchSharp());
+    double onnxMs = Measure("pool scoring ONNX Runtime CPU", () => scoring.OnnxRuntime());
+    Console.WriteLine($"rows/s: TorchSharp {scoring.Rows / torchMs * 1000:F0}, ONNX Runtime {scoring.Rows / onnxMs * 1000:F0}; ONNX ÷ TorchSharp = {torchMs / onnxMs:F2}");
+    scoring.Cleanup();
+    return;
+}
+
+static double Measure(string name, Func<float> run)
 {
     var times = new List<double>();
     for (int i = 0; i < 15; i++)
@@ -37,6 +49,7 @@ static void Measure(string name, Func<float> run)
     }
     times.Sort();
     Console.WriteLine($"{name}: median {times[7]:F1} ms (min {times[0]:F1})");
+    return times[7];
 }
 
 var config = DefaultConfig.Instance
