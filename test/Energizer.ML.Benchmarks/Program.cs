@@ -70,6 +70,18 @@ if (args is ["--quick"])
     return;
 }
 
+if (args is ["--onnx"])
+{
+    // Pool scoring through ONNX Runtime CPU vs TorchSharp CPU, as a ratio of rows/s.
+    var scoring = new Energizer.ML.Benchmarks.OnnxScoringBenchmark();
+    scoring.Setup();
+    double torchMs = Measure("pool scoring TorchSharp CPU", () => scoring.TorchSharp());
+    double onnxMs = Measure("pool scoring ONNX Runtime CPU", () => scoring.OnnxRuntime());
+    Console.WriteLine($"rows/s: TorchSharp {scoring.Rows / torchMs * 1000:F0}, ONNX Runtime {scoring.Rows / onnxMs * 1000:F0}; ONNX ÷ TorchSharp = {torchMs / onnxMs:F2}");
+    scoring.Cleanup();
+    return;
+}
+
 static double Measure(string name, Func<float> run, int repeats = 15)
 {
     var times = new List<double>();

@@ -16,6 +16,8 @@ internal sealed class DeterministicInference : InferenceMode
     {
         ArgumentNullException.ThrowIfNull(learner);
         ArgumentNullException.ThrowIfNull(poolSchema);
+        if (LearnerChains.FindLast<Onnx.OnnxClassifier>(learner) is { } onnx)
+            return new OnnxBoundInference(onnx.Prefix, onnx.Model, poolSchema, embeddingColumnName, needEmbeddings, iterations: null);
         // A TorchClassifier runs its network directly: one batched forward, no per-row Score vectors,
         // and its penultimate layer is there for diversity strategies.
         if (LearnerChains.Find(learner) is { } torch)

@@ -36,6 +36,12 @@ internal sealed class McDropoutInference : InferenceMode
     public override BoundInference Bind(ITransformer learner, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings)
     {
         ArgumentNullException.ThrowIfNull(learner);
+        if (LearnerChains.FindLast<Onnx.OnnxClassifier>(learner) is { } onnx)
+        {
+            if (Consistent || Probability is not null)
+                throw new ArgumentException("MC-Dropout on an OnnxClassifier draws fresh masks at the exported rates: consistent masks and a rate override need the TorchClassifier itself.", nameof(learner));
+            return new OnnxBoundInference(onnx.Prefix, onnx.Model, poolSchema, embeddingColumnName, needEmbeddings, Iterations);
+        }
         var found = LearnerChains.Find(learner)
             ?? throw new ArgumentException(
                 $"MC-Dropout needs a learner that ends with a TorchClassifier, but this one ends with {LearnerChains.LastName(learner)}. "

@@ -64,6 +64,9 @@ public sealed class TorchClassifierTransformer : ITransformer, IDisposable
     /// <summary>The training label's KeyValues annotation (empty when the label had none); <c>PredictedLabel</c> carries it.</summary>
     public DataViewSchema.Annotations LabelKeyValues => _keyValues?.Annotations ?? DataViewSchema.Annotations.Empty;
 
+    /// <summary>The label's key values (type and values), or null when the label had none.</summary>
+    internal KeyValueSet? KeyValues => _keyValues;
+
     /// <summary>The label's key values as invariant text, class index order (the <c>Score</c> slot names); null when the label had no key values.</summary>
     public IReadOnlyList<string>? ClassNames => _keyValues?.Text;
 
@@ -97,10 +100,18 @@ public sealed class TorchClassifierTransformer : ITransformer, IDisposable
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
         new TorchRowMapper(this, inputSchema, GetOutputSchema(inputSchema));
 
-    /// <summary>Not supported: ML.NET's model persistence is internal. Use <see cref="Save(Stream)"/> and <see cref="Load"/>.</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException(
-            "TorchClassifierTransformer cannot be saved through mlContext.Model.Save; use TorchClassifierTransformer.Save(Stream) and TorchClassifierTransformer.Load(Stream).");
+    /// <summary>
+    /// Saves through <c>mlContext.Model.Save</c> as ONNX: the network is exported
+    /// (<see cref="Onnx.TorchOnnxExporter"/>) and saved by ML.NET's <c>OnnxTransformer</c>, followed by
+    /// built-in steps that give <c>Score</c> (a vector of <see cref="ClassCount"/> probabilities) and
+    /// <c>PredictedLabel</c> (this label key type and key values). <c>mlContext.Model.Load</c> returns
+    /// that chain (it needs Microsoft.ML.OnnxTransformer and an ONNX Runtime native package, not this
+    /// library); <c>Score</c> loses its slot-name annotation. A network with a layer ONNX export does not
+    /// support throws <see cref="NotSupportedException"/>; <c>Model.Save</c> has then already created a
+    /// partial file, which <see cref="Onnx.ModelSavingExtensions.SaveAtomically"/> avoids. To keep the
+    /// TorchSharp network itself (e.g. to train further), use <see cref="Save(Stream)"/> and <see cref="Load"/>.
+    /// </summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => Onnx.TorchClassifierModelSaving.Save(this, ctx);
 
     /// <summary>
     /// Writes the weights, the options' numbers and names, the built-in network's description

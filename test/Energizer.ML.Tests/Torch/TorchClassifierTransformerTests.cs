@@ -140,13 +140,6 @@ public sealed class TorchClassifierTransformerTests
     }
 
     [TestMethod]
-    public void ModelSaveThroughMLContextPointsAtSaveStream()
-    {
-        var error = Assert.ThrowsExactly<NotSupportedException>(() => ((ICanSaveModel)s_model).Save(null!));
-        StringAssert.Contains(error.Message, "Save(Stream)");
-    }
-
-    [TestMethod]
     public void PredictionEngineScoresSingleRowsLikeTransform()
     {
         var engine = s_mlContext.Model.CreatePredictionEngine<DigitsData.DigitRow, Prediction>(s_model);

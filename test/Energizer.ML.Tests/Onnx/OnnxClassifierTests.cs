@@ -1,0 +1,103 @@
+using Energizer.ML.Acquisition;
+using Energizer.ML.Inference;
+using Energizer.ML.Onnx;
+using Energizer.ML.Tests.Torch;
+using Energizer.ML.Torch;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Energizer.ML.Tests.Onnx;
+
+[TestClass]
+public sealed class OnnxClassifierTests
+{
+    private static MLContext s_mlContext = null!;
+    private static IDataView s_pool = null!;
+    private static TorchClassifierTransformer s_torch = null!;
+    private static OnnxClassifier s_onnx = null!;
+
+    [ClassInitialize]
+    public static void TrainOnce(TestContext _)
+    {
+        s_mlContext = new MLContext(seed: 1);
+        s_pool = TinyData.Create(s_mlContext, rows: 40);
+        s_torch = s_mlContext.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
+        {
+            Network = Networks.Mlp([16], 0.5),
+            Epochs = 2,
+            Seed = 2,
+        }).Fit(s_pool);
+        s_onnx = OnnxClassifier.FromTorch(s_mlContext, s_torch);
+    }
+
+    [ClassCleanup]
+    public static void Free()
+    {
+        s_onnx?.Dispose();
+        s_torch?.Dispose();
+    }
+
+    [TestMethod]
+    public void DeterministicBindingScoresLikeTheTorchClassifier()
+    {
+        Assert.AreEqual("CPU", s_onnx.ExecutionProvider);
+        var probabilities = Read(InferenceMode.Deterministic.Bind(s_onnx, s_pool.Schema, null, false), batch: 16);
+        Assert.AreEqual(1, probabilities.Iterations);
+        var expected = s_torch.Transform(s_pool).GetColumn<float[]>("Score").SelectMany(s => s).ToArray();
+        OnnxRun.AssertClose(expected, probabilities.Values.ToArray(), 1e-5, "deterministic");
+        var transformed = s_onnx.Transform(s_pool).GetColumn<float[]>("Score").SelectMany(s => s).ToArray();
+        OnnxRun.AssertClose(expected, transformed, 1e-5, "Transform");
+    }
+
+    [TestMethod]
+    public void McDropoutBindingGivesVaryingPassesOfProbabilities()
+    {
+        var probabilities = Read(InferenceMode.McDropout(iterations: 6).Bind(s_onnx, s_pool.Schema, null, false), batch: 16);
+        Assert.AreEqual(6, probabilities.Iterations);
+        Assert.AreEqual(40, probabilities.Rows);
+        probabilities.Validate(1e-4);
+        Assert.IsFalse(probabilities[0, 0].SequenceEqual(probabilities[1, 0]), "passes must differ");
+        var error = Assert.Throws<ArgumentException>(() => InferenceMode.McDropout(consistent: true).Bind(s_onnx, s_pool.Schema, null, false));
+        StringAssert.Contains(error.Message, "consistent");
+    }
+
+    [TestMethod]
+    public void BadModelsAndOptionsGiveClearErrors()
+    {
+        var corrupt = Assert.Throws<InvalidDataException>(() => OnnxClassifier.Load(s_mlContext, [1, 2, 3, 4, 5]));
+        StringAssert.Contains(corrupt.Message, "could not be loaded");
+
+        byte[] model = TorchOnnxExporter.Export(s_torch);
+        var wrongInput = Assert.Throws<ArgumentException>(() => OnnxClassifier.Load(s_mlContext, model, new OnnxClassifierOptions { InputName = "pixels" }));
+        StringAssert.Contains(wrongInput.Message, "'pixels'");
+        StringAssert.Contains(wrongInput.Message, "'features' Single[?, 4]");
+
+        var gpu = Assert.Throws<InvalidOperationException>(() => OnnxClassifier.Load(s_mlContext, model, new OnnxClassifierOptions { RequireGpu = true }));
+        StringAssert.Contains(gpu.Message, "requires a GPU");
+
+        var narrow = TinyData.Create(s_mlContext, rows: 3);
+        using var other = OnnxClassifier.Load(s_mlContext, TorchOnnxExporter.Export(Networks.Mlp([4], 0)(5, 3), 5));
+        var size = Assert.Throws<ArgumentOutOfRangeException>(() => InferenceMode.Deterministic.Bind(other, narrow.Schema, null, false));
+        StringAssert.Contains(size.Message, "has 4 features; the ONNX model's input 'features' takes 5");
+    }
+
+    private static ProbabilityTensor Read(BoundInference bound, int batch)
+    {
+        var prepared = bound.Prepare(s_pool);
+        using var cursor = prepared.GetRowCursor(bound.InputColumns(prepared.Schema));
+        using var reader = bound.CreateReader(cursor);
+        var parts = new List<ProbabilityTensor>();
+        while (reader.Next(batch, () => { }) is { } next) parts.Add(next.Probabilities);
+        int t = parts[0].Iterations, c = parts[0].Classes, n = parts.Sum(p => p.Rows);
+        var values = new float[t * n * c];
+        int offset = 0;
+        foreach (var part in parts)
+        {
+            for (int i = 0; i < t; i++)
+                for (int r = 0; r < part.Rows; r++)
+                    part[i, r].CopyTo(values.AsSpan(((i * n) + offset + r) * c, c));
+            offset += part.Rows;
+        }
+        return new ProbabilityTensor(values, t, n, c);
+    }
+}
