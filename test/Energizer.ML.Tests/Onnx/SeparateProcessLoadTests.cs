@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Globalization;
+using Energizer.ML.Tests.Loop;
+using Energizer.ML.Torch;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Energizer.ML.Tests.Onnx;
+
+/// <summary>
+/// A TorchClassifier saved with mlContext.Model.Save loads in a fresh process whose app
+/// references only Microsoft.ML, Microsoft.ML.OnnxTransformer and ONNX Runtime (no Energizer.ML,
+/// no TorchSharp), and scores the same.
+/// </summary>
+[TestClass]
+public sealed class SeparateProcessLoadTests
+{
+    [TestMethod]
+    [Timeout(600_000, CooperativeCancellation = true)]
+    public void SavedModelScoresTheSameInAProcessWithoutEnergizerOrTorchSharp()
+    {
+        var ml = new MLContext(1);
+        var rows = Digits.Rows.Take(300).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        using var model = ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
+        {
+            Network = Networks.Mlp([32], 0.2), Epochs = 5, Seed = 3,
+        }).Fit(data);
+        var probe = rows.Take(20).ToList();
+        var expected = model.Transform(ml.Data.LoadFromEnumerable(probe)).GetColumn<float[]>("Score").SelectMany(s => s).ToArray();
+
+        string work = Directory.CreateTempSubdirectory("energizer-onnx-load-").FullName;
+        try
+        {
+            string zip = Path.Combine(work, "model.zip");
+            ml.Model.Save(model, data.Schema, zip);
+            File.WriteAllLines(Path.Combine(work, "features.csv"),
+                probe.Select(r => string.Join(',', r.Features.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))));
+            string app = Path.Combine(work, "app");
+            Directory.CreateDirectory(app);
+            File.WriteAllText(Path.Combine(app, "NuGet.config"), """
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+                  </packageSources>
+                </configuration>
+                """);
+            File.WriteAllText(Path.Combine(app, "Load.csproj"), """
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <NoWarn>NU1603</NoWarn>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="Microsoft.ML" Version="5.0.1" />
+                    <PackageReference Include="Microsoft.ML.OnnxTransformer" Version="5.0.1" />
+                    <PackageReference Include="Microsoft.ML.OnnxRuntime" Version="1.31.1" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+                using System.Globalization;
+                using Microsoft.ML;
+                using Microsoft.ML.Data;
+                var ml = new MLContext();
+                var model = ml.Model.Load(args[0], out _);
+                var rows = File.ReadAllLines(args[1]).Select(l => new Row { Features = l.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray() });
+                var scores = model.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<float[]>("Score").SelectMany(s => s);
+                Console.WriteLine("scores " + string.Join(' ', scores.Select(s => s.ToString("R", CultureInfo.InvariantCulture))));
+                sealed class Row { [VectorType(64)] public float[] Features { get; set; } = []; }
+                """);
+            string output = Run(app, "dotnet", "run", "-c", "Release", "--", zip, Path.Combine(work, "features.csv"));
+            string line = output.Split('\n').Single(l => l.StartsWith("scores ", StringComparison.Ordinal));
+            var actual = line["scores ".Length..].Trim().Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            Assert.AreEqual(expected.Length, actual.Length);
+            for (int i = 0; i < expected.Length; i++) Assert.AreEqual(expected[i], actual[i], 1e-5f, $"score {i}");
+        }
+        finally
+        {
+            Directory.Delete(work, true);
+        }
+    }
+
+    private static string Run(string directory, string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment.Remove("MSBuildExtensionsPath");
+        start.Environment.Remove("MSBuildSDKsPath");
+        start.Environment.Remove("MSBUILD_EXE_PATH");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        string all = stdout.Result + stderr.Result;
+        Assert.AreEqual(0, process.ExitCode, $"{file} {string.Join(' ', arguments)} failed in {directory}:\n{all}");
+        return all;
+    }
+}
