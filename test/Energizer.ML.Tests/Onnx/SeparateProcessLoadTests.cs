@@ -24,7 +24,9 @@ public sealed class SeparateProcessLoadTests
         var data = ml.Data.LoadFromEnumerable(rows);
         using var model = ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
         {
-            Network = Networks.Mlp([32], 0.2), Epochs = 5, Seed = 3,
+            Network = Networks.Mlp([32], 0.2),
+            Epochs = 5,
+            Seed = 3,
         }).Fit(data);
         var probe = rows.Take(20).ToList();
         var expected = model.Transform(ml.Data.LoadFromEnumerable(probe)).GetColumn<float[]>("Score").SelectMany(s => s).ToArray();
