@@ -37,9 +37,13 @@ public static class FashionApp
             Description = $"Folder with the four Fashion-MNIST IDX files ({string.Join(", ", IdxReader.Files)}).",
             DefaultValueFactory = _ => DebianDataDirectory,
         };
+        var onnx = new Option<bool>("--onnx")
+        {
+            Description = "After the comparison, score the pool with the best model exported to ONNX, on ONNX Runtime's CUDA provider where a GPU exists (CPU otherwise), and compare rows/s and scores with TorchSharp.",
+        };
         var command = new RootCommand("Energizer.ML Fashion-MNIST sample: a ConvNet with MC-Dropout BALD against Random, with learning curves.")
         {
-            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, outDirectory, data,
+            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, outDirectory, data, onnx,
         };
         command.SetAction(parse =>
         {
@@ -58,6 +62,7 @@ public static class FashionApp
                 Seed = parse.GetValue(seed),
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataDirectory = parse.GetValue(data)!,
+                Onnx = parse.GetValue(onnx),
             }, output, error);
         });
         return await command.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
@@ -105,6 +110,7 @@ public static class FashionApp
         output.WriteLine($"Predict(first test image) with {best.Name}'s final model: {FashionMnist.ClassNames[prediction.PredictedLabel - 1]} "
             + $"(true {FashionMnist.ClassNames[testRows[0].Label - 1]}).");
         output.WriteLine($"Wrote {csv}, {png}, histories, labels and {FashionMnist.ModelPath}.");
+        if (settings.Onnx) output.WriteLine(FashionMnist.CompareOnnxScoring(mlContext, (TorchClassifierTransformer)best.Result.Model, pool));
         return 0;
     }
 }

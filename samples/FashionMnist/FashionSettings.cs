@@ -38,6 +38,9 @@ public sealed record FashionSettings
     /// <summary>Where the CSV, PNG, histories and the model go.</summary>
     public required string OutputDirectory { get; init; }
 
+    /// <summary>Also score the pool through ONNX Runtime (GPU where one exists) and compare with TorchSharp.</summary>
+    public bool Onnx { get; init; }
+
     /// <summary>The folder with the four IDX files.</summary>
     public required string DataDirectory { get; init; }
 }

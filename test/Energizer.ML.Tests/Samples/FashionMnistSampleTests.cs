@@ -64,7 +64,7 @@ public sealed class FashionMnistSampleTests
         WriteIdx(data, IdxReader.Files[2], IdxReader.Files[3], 20);
         string output = Path.Combine(_directory, "out");
         var (code, text, error) = await Run("--data", data, "--out", output, "--pool-size", "60", "--test-size", "20", "--rounds", "1",
-            "--initial", "10", "--query-size", "5", "--epochs", "3", "--mc-iterations", "2", "--threads", "1");
+            "--initial", "10", "--query-size", "5", "--epochs", "3", "--mc-iterations", "2", "--threads", "1", "--onnx");
         Assert.AreEqual(0, code, error);
         byte[] png = File.ReadAllBytes(Path.Combine(output, "learning-curves.png"));
         CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
@@ -75,6 +75,10 @@ public sealed class FashionMnistSampleTests
         StringAssert.Contains(text, "Active learning on Fashion-MNIST");
         StringAssert.Contains(text, "Predict(first test image)");
         Assert.IsTrue(File.Exists(Path.Combine(output, "model.bin")));
+        // --onnx: the pool scored again through ONNX Runtime (CPU here, no GPU) gives the same entropies.
+        var onnx = System.Text.RegularExpressions.Regex.Match(text, @"ONNX Runtime (CPU|CUDA) \d+ rows/s .*max \|score difference\| ([0-9.eE+-]+)\.");
+        Assert.IsTrue(onnx.Success, text);
+        Assert.IsTrue(double.Parse(onnx.Groups[2].Value, CultureInfo.InvariantCulture) < 1e-4, onnx.Value);
     }
 
     [TestMethod]
