@@ -37,20 +37,27 @@ internal sealed class DeterministicInference : InferenceMode
             nameof(learner));
     }
 
+    /// <summary>Reads <see cref="Column"/> of the learner's output: C probabilities, or a binary <c>Probability</c>.</summary>
     private sealed class Bound(ITransformer learner, string column, int classes, bool binary, EmbeddingColumn? embedding) : BoundInference
     {
-        public override int ClassCount => classes;
+        public override int ClassCount { get; } = classes;
 
         public override int Iterations => 1;
 
-        public override int EmbeddingSize => embedding?.Size ?? 0;
+        public override int EmbeddingSize => Embedding?.Size ?? 0;
+
+        public string Column { get; } = column;
+
+        public bool Binary { get; } = binary;
+
+        public EmbeddingColumn? Embedding { get; } = embedding;
 
         public override IDataView Prepare(IDataView pool) => learner.Transform(pool);
 
         public override IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema prepared)
         {
-            yield return prepared[column];
-            if (embedding is not null) yield return prepared[embedding.Name];
+            yield return prepared[Column];
+            if (Embedding is not null) yield return prepared[Embedding.Name];
         }
 
         public override InferenceReader CreateReader(DataViewRowCursor cursor) => new Reader(this, cursor);
@@ -109,11 +116,5 @@ internal sealed class DeterministicInference : InferenceMode
                 return (new ProbabilityTensor(values, 1, rows, classes), embeddings);
             }
         }
-
-        private string Column => column;
-
-        private bool Binary => binary;
-
-        private EmbeddingColumn? Embedding => embedding;
     }
 }

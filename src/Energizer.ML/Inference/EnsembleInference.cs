@@ -27,14 +27,16 @@ internal sealed class EnsembleInference : InferenceMode
 
         public override int Iterations => ensemble.Members.Count;
 
-        public override int EmbeddingSize => embedding?.Size ?? 0;
+        public override int EmbeddingSize => Embedding?.Size ?? 0;
+
+        public EmbeddingColumn? Embedding { get; } = embedding;
 
         public override IDataView Prepare(IDataView pool) => ensemble.Transform(prefix?.Transform(pool) ?? pool);
 
         public override IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema prepared)
         {
             for (int k = 0; k < ensemble.Members.Count; k++) yield return prepared[EnsembleTransformer.MemberScoreName(k)];
-            if (embedding is not null) yield return prepared[embedding.Name];
+            if (Embedding is not null) yield return prepared[Embedding.Name];
         }
 
         public override InferenceReader CreateReader(DataViewRowCursor cursor) => new Reader(this, cursor);
@@ -87,7 +89,5 @@ internal sealed class EnsembleInference : InferenceMode
                 return (new ProbabilityTensor(values, k, n, c), embeddings?.SelectMany(e => e).ToArray());
             }
         }
-
-        private EmbeddingColumn? Embedding => embedding;
     }
 }
