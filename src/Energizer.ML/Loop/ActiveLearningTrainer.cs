@@ -288,11 +288,22 @@ public sealed class ActiveLearningTrainer
             return fitted;
         }
 
-        /// <summary>The learner of this round: with a TorchClassifier, this round's epochs and warm start.</summary>
+        /// <summary>
+        /// The learner of this round: a TorchClassifier gets this round's epochs and warm start, and
+        /// its log lines go to mlContext.Log unless its options route them elsewhere.
+        /// </summary>
         private IEstimator<ITransformer> RoundLearner()
         {
-            if (_learner is not TorchClassifierTrainer torch || (_options.ResetWeights && _options.EpochsPerRound is null)) return _learner;
+            if (_learner is not TorchClassifierTrainer torch) return _learner;
             var options = torch.Options;
+            // A channel per line: the run's own channel is closed when Fit returns, and the fitted
+            // model keeps these options.
+            var host = (IHostEnvironment)_trainer._context;
+            options.Log ??= line =>
+            {
+                using var channel = host.Start("TorchClassifier");
+                channel.Trace(MessageSensitivity.None, line);
+            };
             if (_options.EpochsPerRound is { } epochs) options.Epochs = epochs;
             if (!_options.ResetWeights) options.WarmStartFrom = _warmStart;
             return new TorchClassifierTrainer(options);

@@ -62,6 +62,22 @@ public sealed class TorchLoopTests
     }
 
     [TestMethod]
+    public void TheLoopAndItsTorchClassifierLogThroughMlContextLog()
+    {
+        var ml = new MLContext(0);
+        var messages = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            lock (messages) messages.Add(e.Message);
+        };
+        var (pool, test) = Digits.Split(ml);
+        var options = new ActiveLearningOptions { QuerySize = 10, MaxRounds = 1, EpochsPerRound = 2 };
+        ml.ActiveLearning().Trainer(options).Fit(Mlp(ml, 0), pool, Oracles.FromLabelColumn(), test);
+        Assert.IsTrue(messages.Any(m => m.Contains("TorchClassifier: 10 training rows", StringComparison.Ordinal)), "the network's own log lines");
+        Assert.IsTrue(messages.Any(m => m.Contains("Round 0: fitted on 10 labels", StringComparison.Ordinal)), "the loop's lines");
+    }
+
+    [TestMethod]
     public void WarmStartNeedsATorchClassifierLearner()
     {
         var ml = new MLContext(0);
