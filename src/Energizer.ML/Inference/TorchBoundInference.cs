@@ -31,6 +31,9 @@ internal sealed class TorchBoundInference : BoundInference
     private readonly int _networkEmbeddingSize;
     private readonly object _gate = new();
     private readonly Dictionary<int, Tensor> _consistentMasks = [];
+
+    /// <summary>True when the first layer is a Linear that runs once per batch (before any dropout), so it can take a sparse batch.</summary>
+    private readonly bool _sparseFirstLayer;
     private readonly Dictionary<int, Tensor[]> _keptUnits = [];
 
     /// <summary>MC-Dropout settings: T, consistent masks, rate override, in place or on a copy, seed of consistent masks.</summary>
@@ -80,6 +83,7 @@ internal sealed class TorchBoundInference : BoundInference
             }
         }
         _firstDropout = _layers is null ? 0 : _dropouts.Count == 0 ? _layers.Count : _dropouts.Keys.Min();
+        _sparseFirstLayer = _layers is { Count: >= 2 } && FeatureBatchReader.TakesSparse(_network) && _firstDropout >= 1;
         if (mc is { Consistent: true })
         {
             if (_layers is null)
@@ -507,7 +511,12 @@ internal sealed class TorchBoundInference : BoundInference
             if (!any) return null;
             int n = features.Count;
             using var scope = NewDisposeScope();
-            var (probabilities, networkEmbeddings) = _bound.Run(features.FeaturesTensor(_bound._model.Device));
+            // Sparse rows (e.g. text n-grams) go to the first Linear as a COO tensor: it multiplies
+            // only their non-zeros; every later layer sees dense activations.
+            var x = _bound._sparseFirstLayer && features.IsSparseBatch(FeatureBatchReader.MaxSparseDensity)
+                ? features.SparseFeaturesTensor(_bound._model.Device)
+                : features.FeaturesTensor(_bound._model.Device);
+            var (probabilities, networkEmbeddings) = _bound.Run(x);
             float[]? embeddings = networkEmbeddings;
             if (_embedding is not null) embeddings = _embeddings.AsSpan(0, n * _embedding.Size).ToArray();
             return (new ProbabilityTensor(probabilities, _bound.Iterations, n, _bound.ClassCount), embeddings);

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Energizer.ML.Torch;
@@ -81,6 +82,8 @@ public sealed class FeatureBatchReader
     {
         if (_cursor is null) throw new InvalidOperationException("This reader reads single rows; construct it from a cursor to read batches.");
         Count = 0;
+        _sparseCount = 0;
+        _allSparse = true;
         while (Count < BatchSize && _cursor.MoveNext())
         {
             onRow?.Invoke();
@@ -93,6 +96,8 @@ public sealed class FeatureBatchReader
     internal void ReadCurrentRow()
     {
         Count = 0;
+        _sparseCount = 0;
+        _allSparse = true;
         Append();
         if (Count == 0) throw new InvalidOperationException("The row's label key is missing (0).");
     }
@@ -115,6 +120,7 @@ public sealed class FeatureBatchReader
         var values = _row.GetValues();
         if (_row.IsDense)
         {
+            _allSparse = false;
             values.CopyTo(destination);
             for (int i = 0; i < values.Length; i++)
             {
@@ -125,15 +131,64 @@ public sealed class FeatureBatchReader
         {
             var indices = _row.GetIndices();
             destination.Clear();
+            Reserve(values.Length);
             for (int i = 0; i < values.Length; i++)
             {
                 if (!float.IsFinite(values[i])) throw NotFinite(values[i], indices[i]);
                 destination[indices[i]] = values[i];
+                _sparseRows[_sparseCount] = Count;
+                _sparseColumns[_sparseCount] = indices[i];
+                _sparseValues[_sparseCount++] = values[i];
             }
         }
         RowRead?.Invoke(_row);
         Positions[Count] = Row.Position;
         Count++;
+    }
+
+    private long[] _sparseRows = [];
+    private long[] _sparseColumns = [];
+    private float[] _sparseValues = [];
+    private int _sparseCount;
+    private bool _allSparse;
+
+    private void Reserve(int more)
+    {
+        if (_sparseCount + more <= _sparseValues.Length) return;
+        int size = Math.Max(_sparseCount + more, _sparseValues.Length * 2);
+        Array.Resize(ref _sparseRows, size);
+        Array.Resize(ref _sparseColumns, size);
+        Array.Resize(ref _sparseValues, size);
+    }
+
+    /// <summary>Batches with at most this share of explicit cells are handed to the network sparse.</summary>
+    internal const double MaxSparseDensity = 0.1;
+
+    /// <summary>
+    /// Whether <paramref name="network"/> can take a sparse COO batch: a Sequential whose first
+    /// child is a Linear (which multiplies only the non-zeros); later layers see dense activations.
+    /// </summary>
+    internal static bool TakesSparse(nn.Module<Tensor, Tensor> network) =>
+        network is TorchSharp.Modules.Sequential { Count: >= 1 } sequential && sequential[0] is TorchSharp.Modules.Linear;
+
+    /// <summary>
+    /// True when every row of the current batch came sparse and at most
+    /// <paramref name="maxDensity"/> of its cells are explicit: then <see cref="SparseFeaturesTensor"/>
+    /// holds the batch with far fewer values than <see cref="FeaturesTensor"/>.
+    /// </summary>
+    internal bool IsSparseBatch(double maxDensity) => Count > 0 && _allSparse && _sparseCount <= maxDensity * Count * FeatureCount;
+
+    /// <summary>The current batch as a sparse COO [<see cref="Count"/>, <see cref="FeatureCount"/>] tensor (rows in order, columns ascending within a row).</summary>
+    internal Tensor SparseFeaturesTensor(Device? device = null)
+    {
+        var indices = new long[2 * _sparseCount];
+        _sparseRows.AsSpan(0, _sparseCount).CopyTo(indices);
+        _sparseColumns.AsSpan(0, _sparseCount).CopyTo(indices.AsSpan(_sparseCount));
+        using var indexTensor = torch.tensor(indices, 2, _sparseCount);
+        using var valueTensor = torch.tensor(_sparseValues.AsSpan(0, _sparseCount).ToArray());
+        var sparse = torch.sparse_coo_tensor(indexTensor, valueTensor, [Count, FeatureCount]);
+        if (device is null || device.type == DeviceType.CPU) return sparse;
+        using (sparse) return sparse.to(device);
     }
 
     /// <summary>Called with each row's features as read (sparse or dense), after they are checked; lets the training set keep sparse rows sparse.</summary>

@@ -223,7 +223,9 @@ public sealed class TorchClassifierTransformer : ITransformer, IDisposable
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         Network.eval();
-        var logits = Network.forward(batch.FeaturesTensor(Device));
+        var logits = Network.forward(FeatureBatchReader.TakesSparse(Network) && batch.IsSparseBatch(FeatureBatchReader.MaxSparseDensity)
+            ? batch.SparseFeaturesTensor(Device)
+            : batch.FeaturesTensor(Device));
         var softmax = nn.functional.softmax(logits, 1).cpu();
         softmax.data<float>().CopyTo(probabilities);
         int classes = ClassCount;
