@@ -85,7 +85,10 @@ public sealed class SparseFeaturesTests
         var ml = new MLContext(0);
         using var model = ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
         {
-            Network = Networks.Mlp([16, 8], 0.3), Epochs = 3, BatchSize = 8, Seed = 3,
+            Network = Networks.Mlp([16, 8], 0.3),
+            Epochs = 3,
+            BatchSize = 8,
+            Seed = 3,
         }).Fit(Data(ml, sparse: true));
         // The reader sees a sparse batch and its COO tensor holds exactly the dense batch's values.
         var sparseData = Data(ml, sparse: true);
@@ -112,7 +115,10 @@ public sealed class SparseFeaturesTests
                 var pool = Data(ml, sparse);
                 var scorer = ml.ActiveLearning().ScoreAcquisition(model, new Energizer.ML.Scoring.AcquisitionScorerOptions
                 {
-                    Strategy = Energizer.ML.Acquisition.AcquisitionStrategy.Entropy, Inference = mode, BatchSize = 16, MeanProbabilitiesColumnName = "Mean",
+                    Strategy = Energizer.ML.Acquisition.AcquisitionStrategy.Entropy,
+                    Inference = mode,
+                    BatchSize = 16,
+                    MeanProbabilitiesColumnName = "Mean",
                 }).Fit(pool);
                 return [.. scorer.Transform(pool).GetColumn<float[]>("Mean").SelectMany(p => p)];
             }
