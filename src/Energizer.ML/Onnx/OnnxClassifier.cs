@@ -195,6 +195,11 @@ public sealed class OnnxClassifier : ITransformer, IDisposable
             {
                 cpuReason = "ONNX Runtime has no CUDA execution provider (reference Microsoft.ML.OnnxRuntime.Gpu instead of Microsoft.ML.OnnxRuntime)";
             }
+            else if (MissingCudaLibrary() is { } missing)
+            {
+                // Checked first so that a machine without CUDA gets one clear line, not ONNX Runtime's loader error.
+                cpuReason = $"the CUDA libraries ONNX Runtime's CUDA provider loads are not on the library path ({missing} not found)";
+            }
             else
             {
                 try
@@ -214,6 +219,22 @@ public sealed class OnnxClassifier : ITransformer, IDisposable
         }
         using var cpuOptions = SessionOptions(options);
         return (Open(model, source, cpuOptions), "CPU");
+    }
+
+    /// <summary>
+    /// The first CUDA library that Microsoft.ML.OnnxRuntime.Gpu 1.31's CUDA provider needs on Linux
+    /// (CUDA 13 runtime and cuBLAS, cuDNN 9) and the loader cannot find; null when all load, or
+    /// when not on Linux (there the provider's own error is reported).
+    /// </summary>
+    private static string? MissingCudaLibrary()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        foreach (string library in (string[])["libcudart.so.13", "libcublasLt.so.13", "libcudnn.so.9"])
+        {
+            if (!System.Runtime.InteropServices.NativeLibrary.TryLoad(library, out var handle)) return library;
+            System.Runtime.InteropServices.NativeLibrary.Free(handle);
+        }
+        return null;
     }
 
     private static SessionOptions SessionOptions(OnnxClassifierOptions options)
