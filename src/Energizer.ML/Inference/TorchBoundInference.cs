@@ -357,10 +357,37 @@ internal sealed class TorchBoundInference : BoundInference
         if (device.type != DeviceType.CPU) return empty(shape, device: device).bernoulli_(keep).div_(keep);
         long count = shape.Aggregate(1L, (a, b) => a * b);
         ulong state = (ulong)randint(long.MaxValue, [1], dtype: ScalarType.Int64).item<long>();
+        return tensor(FreshMaskValues(count, state, keep, parallel: true), shape);
+    }
+
+    /// <summary>The values of a fresh mask drawn from the SplitMix64 stream at <paramref name="state"/>.</summary>
+    internal static float[] FreshMaskValues(long count, ulong state, double keep, bool parallel)
+    {
         uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(keep * 4294967296.0));
         int scale = BitConverter.SingleToInt32Bits((float)(1 / keep));
         var values = GC.AllocateUninitializedArray<float>(checked((int)count));
-        var words = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(values.AsSpan());
+        // SplitMix64's state advances by a constant per draw, so chunk c can start at draw c·chunk
+        // directly: the mask is the same whatever the chunking, and chunks fill on several cores.
+        const int ChunkWords = 1 << 16;
+        int chunks = (int)((count + ChunkWords - 1) / ChunkWords);
+        if (!parallel || chunks <= 1 || Environment.ProcessorCount == 1) FillMask(values, 0, values.Length, state, threshold, scale);
+        else
+        {
+            Parallel.For(0, chunks, c =>
+            {
+                int from = c * ChunkWords;
+                FillMask(values, from, Math.Min(values.Length, from + ChunkWords), state + ((ulong)(from / 2) * SplitMixGamma), threshold, scale);
+            });
+        }
+        return values;
+    }
+
+    private const ulong SplitMixGamma = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>Fills words [<paramref name="from"/>, <paramref name="to"/>) (from even) from the stream at <paramref name="state"/>.</summary>
+    private static void FillMask(float[] values, int from, int to, ulong state, uint threshold, int scale)
+    {
+        var words = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(values.AsSpan(from, to - from));
         for (int j = 0; j < words.Length; j += 2)
         {
             ulong bits = SplitMix64(ref state);
@@ -369,12 +396,11 @@ internal sealed class TorchBoundInference : BoundInference
             words[j] = scale & -(int)((((ulong)(uint)bits) - threshold) >> 63);
             if (j + 1 < words.Length) words[j + 1] = scale & -(int)(((bits >> 32) - threshold) >> 63);
         }
-        return tensor(values, shape);
     }
 
     private static ulong SplitMix64(ref ulong state)
     {
-        ulong z = state += 0x9E3779B97F4A7C15UL;
+        ulong z = state += SplitMixGamma;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);

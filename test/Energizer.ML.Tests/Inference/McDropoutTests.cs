@@ -71,6 +71,19 @@ public sealed class McDropoutTests
     }
 
     [TestMethod]
+    public void FreshMasksFilledInParallelChunksEqualTheSequentialStream()
+    {
+        // 300,001 values: several 65,536-value chunks and an odd tail.
+        var sequential = TorchBoundInference.FreshMaskValues(300_001, 12345, 0.7, parallel: false);
+        var chunked = TorchBoundInference.FreshMaskValues(300_001, 12345, 0.7, parallel: true);
+        CollectionAssert.AreEqual(sequential, chunked);
+        // Each value is 0 or 1/keep, and about 70% are kept.
+        Assert.IsTrue(sequential.All(v => v == 0 || v == (float)(1 / 0.7)));
+        double kept = sequential.Count(v => v != 0) / (double)sequential.Length;
+        Assert.AreEqual(0.7, kept, 0.005);
+    }
+
+    [TestMethod]
     public void FreshMasksDifferBetweenCalls()
     {
         var mode = InferenceMode.McDropout(iterations: 4);
