@@ -16,41 +16,54 @@ public static class StrategyComparison
         Func<StrategyChoice, IProgress<RoundReport>, ActiveLearningResult> run)
     {
         ArgumentNullException.ThrowIfNull(strategies);
+        var results = RunJobs(strategies, s => s.Name, rounds, output, run);
+        return [.. strategies.Select((s, i) => new StrategyRun(s.Name, results[i]))];
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> for every job (a strategy, a strategy and a seed...) one after
+    /// another, with a progress bar each named by <paramref name="name"/>; returns the results in order.
+    /// </summary>
+    public static List<ActiveLearningResult> RunJobs<TJob>(IReadOnlyList<TJob> jobs, Func<TJob, string> name, int rounds, TextWriter output,
+        Func<TJob, IProgress<RoundReport>, ActiveLearningResult> run)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(run);
-        var runs = new List<StrategyRun>();
+        var results = new List<ActiveLearningResult>();
         var console = CreateConsole(output);
         bool live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && console.Profile.Capabilities.Interactive;
         if (!live)
         {
-            foreach (var strategy in strategies)
+            foreach (var job in jobs)
             {
-                var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{strategy.Name,-10} {Describe(r, rounds)}"));
-                runs.Add(new StrategyRun(strategy.Name, run(strategy, progress)));
+                var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{name(job),-13} {Describe(r, rounds)}"));
+                results.Add(run(job, progress));
             }
-            return runs;
+            return results;
         }
         console.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(context =>
             {
-                var tasks = strategies.Select(s => context.AddTask(Markup.Escape(s.Name), autoStart: false, maxValue: rounds + 1)).ToList();
+                var tasks = jobs.Select(j => context.AddTask(Markup.Escape(name(j)), autoStart: false, maxValue: rounds + 1)).ToList();
                 for (int i = 0; i < tasks.Count; i++)
                 {
-                    var (strategy, task) = (strategies[i], tasks[i]);
+                    var (job, task) = (jobs[i], tasks[i]);
                     task.StartTask();
                     var progress = new SyncProgress<RoundReport>(r =>
                     {
                         task.Increment(1);
                         // Short enough for an 80-column terminal next to the bar.
                         task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                            $"{strategy.Name,-10} {r.LabelledCount,4} labels, accuracy {r.Metrics?.MicroAccuracy ?? double.NaN:F3}"));
+                            $"{name(job),-13} {r.LabelledCount,4} labels, accuracy {r.Metrics?.MicroAccuracy ?? double.NaN:F3}"));
                     });
-                    runs.Add(new StrategyRun(strategy.Name, run(strategy, progress)));
+                    results.Add(run(job, progress));
                     task.Value = task.MaxValue;
                     task.StopTask();
                 }
             });
-        return runs;
+        return results;
     }
 
     /// <summary>One line about a round: labels, accuracy, fit and query seconds.</summary>

@@ -147,43 +147,11 @@ public static class ReviewsApp
 
     private static List<SeededRun> Compare(MLContext mlContext, IDataView pool, IDataView test, ReviewsSettings settings, TextWriter output)
     {
-        var runs = new List<SeededRun>();
         var jobs = settings.Strategies.SelectMany(s => Enumerable.Range(settings.Seed, settings.Seeds).Select(seed => (Strategy: s, Seed: seed))).ToList();
         string Name((StrategyChoice Strategy, int Seed) job) => settings.Seeds == 1 ? job.Strategy.Name : $"{job.Strategy.Name} s{job.Seed}";
-        var console = CreateConsole(output);
-        bool live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && console.Profile.Capabilities.Interactive;
-        if (!live)
-        {
-            foreach (var job in jobs)
-            {
-                var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{Name(job),-13} {Describe(r, settings)}"));
-                runs.Add(new SeededRun(job.Strategy.Name, job.Seed,
-                    ReviewsLearner.Run(mlContext, pool, test, job.Strategy, job.Seed, settings, Oracles.FromLabelColumn("Label"), null, progress)));
-            }
-            return runs;
-        }
-        console.Progress().AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(context =>
-            {
-                var tasks = jobs.Select(j => context.AddTask(Markup.Escape(Name(j)), autoStart: false, maxValue: Rounds(settings) + 1)).ToList();
-                for (int i = 0; i < tasks.Count; i++)
-                {
-                    var (job, task) = (jobs[i], tasks[i]);
-                    task.StartTask();
-                    var progress = new SyncProgress<RoundReport>(r =>
-                    {
-                        task.Increment(1);
-                        task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                            $"{Name(job),-13} {r.LabelledCount,4} labels, accuracy {r.Metrics?.MicroAccuracy ?? double.NaN:F3}"));
-                    });
-                    runs.Add(new SeededRun(job.Strategy.Name, job.Seed,
-                        ReviewsLearner.Run(mlContext, pool, test, job.Strategy, job.Seed, settings, Oracles.FromLabelColumn("Label"), null, progress)));
-                    task.Value = task.MaxValue;
-                    task.StopTask();
-                }
-            });
-        return runs;
+        var results = StrategyComparison.RunJobs(jobs, Name, Rounds(settings), output, (job, progress) =>
+            ReviewsLearner.Run(mlContext, pool, test, job.Strategy, job.Seed, settings, Oracles.FromLabelColumn("Label"), null, progress));
+        return [.. jobs.Select((job, i) => new SeededRun(job.Strategy.Name, job.Seed, results[i]))];
     }
 
     private static List<SeededRun>? LabelInteractively(MLContext mlContext, IDataView pool, IDataView test, ReviewsSettings settings, TextReader input, TextWriter output)
@@ -193,7 +161,7 @@ public static class ReviewsApp
         output.WriteLine($"You are the oracle ({strategy.Name}): answer great or other for each review, Enter to skip, q to quit. "
             + $"Every label is saved in {checkpoint}; run the same command again to continue.");
         var oracle = Oracles.Console(input, output, Show, ReviewsData.Labels);
-        var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{strategy.Name} {Describe(r, settings)}"));
+        var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{strategy.Name} {StrategyComparison.Describe(r, Rounds(settings))}"));
         try
         {
             return [new SeededRun(strategy.Name, settings.Seed, ReviewsLearner.Run(mlContext, pool, test, strategy, settings.Seed, settings, oracle, checkpoint, progress))];
@@ -216,10 +184,6 @@ public static class ReviewsApp
         return $"pool row {rowId}, product {product}:{Environment.NewLine}{body}";
     }
 
-    private static string Describe(RoundReport report, ReviewsSettings settings) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"round {report.Round}/{Rounds(settings)}: {report.LabelledCount} labels, accuracy {report.Metrics?.MicroAccuracy ?? double.NaN:F3} (fit {report.FitSeconds:F2} s, query {report.QuerySeconds:F2} s)");
-
     private static void WriteOutputs(List<SeededRun> runs, ReviewsSettings settings, TextWriter output)
     {
         string csv = Path.Combine(settings.OutputDirectory, "learning-curves.csv");
@@ -233,18 +197,7 @@ public static class ReviewsApp
             run.Result.SaveHistoryCsv(Path.Combine(settings.OutputDirectory, $"history-{suffix}.csv"));
             run.Result.SaveLabelsCsv(Path.Combine(settings.OutputDirectory, $"labels-{suffix}.csv"));
         }
-        CreateConsole(output).Write(ReviewsReport.Table(runs));
+        StrategyComparison.CreateConsole(output).Write(ReviewsReport.Table(runs));
         output.WriteLine($"Wrote {csv}, {png}, histories and labels.");
     }
-
-    private static IAnsiConsole CreateConsole(TextWriter output) =>
-        ReferenceEquals(output, Console.Out)
-            ? AnsiConsole.Console
-            : AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(output),
-                Ansi = AnsiSupport.No,
-                ColorSystem = ColorSystemSupport.NoColors,
-                Interactive = InteractionSupport.No,
-            });
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace Energizer.ML.Tests.Foundation;
 
@@ -20,22 +19,13 @@ public sealed class PackageSmokeTests
         try
         {
             string feed = Path.Combine(work, "feed");
-            Run(repo, "dotnet", "pack", Path.Combine(repo, "src", "Energizer.ML", "Energizer.ML.csproj"), "-c", "Release",
+            DotnetCommand.Run(repo, "pack", Path.Combine(repo, "src", "Energizer.ML", "Energizer.ML.csproj"), "-c", "Release",
                 "-o", feed, "--artifacts-path", Path.Combine(work, "pack-artifacts"), $"-p:Version={version}");
             Assert.IsTrue(File.Exists(Path.Combine(feed, $"Energizer.ML.{version}.nupkg")), "the package was written");
 
             string app = Path.Combine(work, "app");
             Directory.CreateDirectory(app);
-            File.WriteAllText(Path.Combine(app, "NuGet.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <clear />
-                    <add key="local" value="{feed}" />
-                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
-                  </packageSources>
-                </configuration>
-                """);
+            DotnetCommand.WriteNuGetConfig(app, feed);
             File.WriteAllText(Path.Combine(app, "Smoke.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
                   <PropertyGroup>
@@ -56,7 +46,7 @@ public sealed class PackageSmokeTests
                 using var b = a.matmul(a);
                 Console.WriteLine("result " + string.Join(",", b.data<float>().ToArray()));
                 """);
-            string output = Run(app, "dotnet", "run", "-c", "Release");
+            string output = DotnetCommand.Run(app, "run", "-c", "Release");
             // [[1,2],[3,4]]^2 = [[1+6, 2+8], [3+12, 6+16]] = [[7,10],[15,22]]
             StringAssert.Contains(output, "result 7,10,15,22");
         }
@@ -77,22 +67,4 @@ public sealed class PackageSmokeTests
     private static string NuGetPackagesFolder() =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES")
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-
-    private static string Run(string directory, string file, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment.Remove("MSBuildExtensionsPath");
-        start.Environment.Remove("MSBuildSDKsPath");
-        start.Environment.Remove("MSBUILD_EXE_PATH");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        string all = stdout.Result + stderr.Result;
-        Assert.AreEqual(0, process.ExitCode, $"{file} {string.Join(' ', arguments)} failed in {directory}:\n{all}");
-        return all;
-    }
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using Energizer.ML.Tests.Foundation;
 using Energizer.ML.Tests.Loop;
 using Energizer.ML.Torch;
 using Microsoft.ML;
@@ -40,15 +40,7 @@ public sealed class SeparateProcessLoadTests
                 probe.Select(r => string.Join(',', r.Features.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))));
             string app = Path.Combine(work, "app");
             Directory.CreateDirectory(app);
-            File.WriteAllText(Path.Combine(app, "NuGet.config"), """
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <clear />
-                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
-                  </packageSources>
-                </configuration>
-                """);
+            DotnetCommand.WriteNuGetConfig(app);
             File.WriteAllText(Path.Combine(app, "Load.csproj"), """
                 <Project Sdk="Microsoft.NET.Sdk">
                   <PropertyGroup>
@@ -75,7 +67,7 @@ public sealed class SeparateProcessLoadTests
                 Console.WriteLine("scores " + string.Join(' ', scores.Select(s => s.ToString("R", CultureInfo.InvariantCulture))));
                 sealed class Row { [VectorType(64)] public float[] Features { get; set; } = []; }
                 """);
-            string output = Run(app, "dotnet", "run", "-c", "Release", "--", zip, Path.Combine(work, "features.csv"));
+            string output = DotnetCommand.Run(app, "run", "-c", "Release", "--", zip, Path.Combine(work, "features.csv"));
             string line = output.Split('\n').Single(l => l.StartsWith("scores ", StringComparison.Ordinal));
             var actual = line["scores ".Length..].Trim().Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
             Assert.AreEqual(expected.Length, actual.Length);
@@ -85,23 +77,5 @@ public sealed class SeparateProcessLoadTests
         {
             Directory.Delete(work, true);
         }
-    }
-
-    private static string Run(string directory, string file, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment.Remove("MSBuildExtensionsPath");
-        start.Environment.Remove("MSBuildSDKsPath");
-        start.Environment.Remove("MSBUILD_EXE_PATH");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        string all = stdout.Result + stderr.Result;
-        Assert.AreEqual(0, process.ExitCode, $"{file} {string.Join(' ', arguments)} failed in {directory}:\n{all}");
-        return all;
     }
 }
