@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Energizer.ML.Loop;
 using Energizer.ML.Samples;
 using Energizer.ML.Torch;
