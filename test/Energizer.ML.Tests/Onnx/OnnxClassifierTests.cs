@@ -56,7 +56,11 @@ public sealed class OnnxClassifierTests
         Assert.AreEqual(6, probabilities.Iterations);
         Assert.AreEqual(40, probabilities.Rows);
         probabilities.Validate(1e-4);
-        Assert.IsFalse(probabilities[0, 0].SequenceEqual(probabilities[1, 0]), "passes must differ");
+        // ONNX Runtime draws unseeded masks, so any single row may by chance get identical passes
+        // (a row with few live ReLU units in a 16-unit layer); across 40 rows most must vary.
+        int varying = Enumerable.Range(0, probabilities.Rows)
+            .Count(r => Enumerable.Range(1, probabilities.Iterations - 1).Any(i => !probabilities[i, r].SequenceEqual(probabilities[0, r])));
+        Assert.IsGreaterThanOrEqualTo(30, varying, $"MC-Dropout passes must differ for most rows; {varying} of 40 vary");
         var error = Assert.Throws<ArgumentException>(() => InferenceMode.McDropout(consistent: true).Bind(s_onnx, s_pool.Schema, null, false));
         StringAssert.Contains(error.Message, "consistent");
     }
