@@ -42,15 +42,20 @@ static void SparseRates()
         ("score, dense 5000 slots", sparse.ScoreDense),
         ("score, sparse 5000 slots", sparse.ScoreSparse),
         ("score, dense 60 slots", sparse.ScoreNarrow),
+        ("MC-Dropout, dense 5000 slots", sparse.McDropoutDense),
+        ("MC-Dropout, sparse 5000 slots", sparse.McDropoutSparse),
+        ("MC-Dropout, dense 60 slots", sparse.McDropoutNarrow),
     })
     {
         rates[name] = Energizer.ML.Benchmarks.SparseFeaturesBenchmark.RowCount / (Measure(name, run, repeats: 5) / 1000);
         Console.WriteLine($"  {rates[name]:F0} rows/s");
     }
     Console.WriteLine($"sparse / dense (same non-zeros, 5000 slots): training {rates["train epoch, sparse 5000 slots"] / rates["train epoch, dense 5000 slots"]:F2}x, "
-        + $"scoring {rates["score, sparse 5000 slots"] / rates["score, dense 5000 slots"]:F2}x");
+        + $"scoring {rates["score, sparse 5000 slots"] / rates["score, dense 5000 slots"]:F2}x, "
+        + $"MC-Dropout scoring {rates["MC-Dropout, sparse 5000 slots"] / rates["MC-Dropout, dense 5000 slots"]:F2}x");
     Console.WriteLine($"sparse 5000 slots / dense 60 slots (same non-zero count): training {rates["train epoch, sparse 5000 slots"] / rates["train epoch, dense 60 slots"]:F2}x, "
-        + $"scoring {rates["score, sparse 5000 slots"] / rates["score, dense 60 slots"]:F2}x");
+        + $"scoring {rates["score, sparse 5000 slots"] / rates["score, dense 60 slots"]:F2}x, "
+        + $"MC-Dropout scoring {rates["MC-Dropout, sparse 5000 slots"] / rates["MC-Dropout, dense 60 slots"]:F2}x");
     sparse.Cleanup();
 }
 if (args is ["--quick"])

@@ -32,7 +32,7 @@ internal sealed class TorchBoundInference : BoundInference
     private readonly object _gate = new();
     private readonly Dictionary<int, Tensor> _consistentMasks = [];
 
-    /// <summary>True when the first layer is a Linear that runs once per batch (before any dropout), so it can take a sparse batch.</summary>
+    /// <summary>True when the first layer is a Linear that runs once per batch (before any dropout), so it can take a sparse batch (<see cref="SparseFirstLayer"/>).</summary>
     private readonly bool _sparseFirstLayer;
     private readonly Dictionary<int, Tensor[]> _keptUnits = [];
 
@@ -83,7 +83,7 @@ internal sealed class TorchBoundInference : BoundInference
             }
         }
         _firstDropout = _layers is null ? 0 : _dropouts.Count == 0 ? _layers.Count : _dropouts.Keys.Min();
-        _sparseFirstLayer = _layers is { Count: >= 2 } && FeatureBatchReader.TakesSparse(_network) && _firstDropout >= 1;
+        _sparseFirstLayer = _layers is { Count: >= 2 } && _layers[0] is Linear && _firstDropout >= 1;
         if (mc is { Consistent: true })
         {
             if (_layers is null)
@@ -128,8 +128,12 @@ internal sealed class TorchBoundInference : BoundInference
 
     public override InferenceReader CreateReader(DataViewRowCursor cursor) => new Reader(this, cursor);
 
-    /// <summary>T×N×C probabilities of a [N, F] batch (layout [t][n][c]) and, when used, N×D embeddings.</summary>
-    internal (float[] Probabilities, float[]? Embeddings) Run(Tensor x)
+    /// <summary>
+    /// T×N×C probabilities of a [N, F] batch (layout [t][n][c]) and, when used, N×D embeddings;
+    /// <paramref name="layersDone"/> &gt; 0 when <paramref name="x"/> has already been through that
+    /// many of the Sequential's first layers (which come before any dropout).
+    /// </summary>
+    internal (float[] Probabilities, float[]? Embeddings) Run(Tensor x, int layersDone = 0)
     {
         int n = (int)x.shape[0];
         using var scope = NewDisposeScope();
@@ -140,7 +144,7 @@ internal sealed class TorchBoundInference : BoundInference
         {
             int start = Math.Min(_firstDropout, _layers.Count - 1);
             var h = x;
-            for (int i = 0; i < start; i++) h = _layers[i].call(h);
+            for (int i = layersDone; i < start; i++) h = _layers[i].call(h);
             if (_networkEmbeddings) embeddings = Penultimate(h, start).cpu().data<float>().ToArray();
             logits = _mc is null ? Deterministic(h, start) : Stochastic(h, start, n);
         }
@@ -510,6 +514,15 @@ internal sealed class TorchBoundInference : BoundInference
             _embedding = bound._embeddingColumn?.CreateReader(cursor);
             _readEmbedding = () => { };
             if (_embedding is not null) _readEmbedding = ReadEmbedding;
+            if (bound._sparseFirstLayer) _sparse = SparseFirstLayer.For(bound._network);
+        }
+
+        private readonly SparseFirstLayer? _sparse;
+
+        public override void Dispose()
+        {
+            _sparse?.Dispose();
+            base.Dispose();
         }
 
         private FeatureBatchReader Features(int maxRows) =>
@@ -537,12 +550,11 @@ internal sealed class TorchBoundInference : BoundInference
             if (!any) return null;
             int n = features.Count;
             using var scope = NewDisposeScope();
-            // Sparse rows (e.g. text n-grams) go to the first Linear as a COO tensor: it multiplies
-            // only their non-zeros; every later layer sees dense activations.
-            var x = _bound._sparseFirstLayer && features.IsSparseBatch(FeatureBatchReader.MaxSparseDensity)
-                ? features.SparseFeaturesTensor(_bound._model.Device)
-                : features.FeaturesTensor(_bound._model.Device);
-            var (probabilities, networkEmbeddings) = _bound.Run(x);
+            // Sparse rows (e.g. text n-grams) go through the first Linear by their non-zeros only;
+            // every later layer sees dense activations.
+            var (probabilities, networkEmbeddings) = _sparse is not null && SparseFirstLayer.Takes(features)
+                ? _bound.Run(_sparse.Forward(features.SparseBatch()), layersDone: 1)
+                : _bound.Run(features.FeaturesTensor(_bound._model.Device));
             float[]? embeddings = networkEmbeddings;
             if (_embedding is not null) embeddings = _embeddings.AsSpan(0, n * _embedding.Size).ToArray();
             return (new ProbabilityTensor(probabilities, _bound.Iterations, n, _bound.ClassCount), embeddings);

@@ -21,7 +21,8 @@ internal static class BatchTensors
     }
 
     /// <summary>The first <paramref name="rows"/> entries of a buffer, [rows].</summary>
-    public static Tensor Rows(long[] buffer, int rows, Device? device)
+    public static Tensor Rows<T>(T[] buffer, int rows, Device? device)
+        where T : unmanaged
     {
         using var all = torch.from_array(buffer);
         using var view = all.narrow(0, 0, rows);

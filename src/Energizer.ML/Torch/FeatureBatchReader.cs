@@ -9,9 +9,10 @@ namespace Energizer.ML.Torch;
 /// Reads rows of a known-size <see cref="float"/> vector column (and optionally a key-typed label)
 /// from a cursor into one reused buffer, a batch at a time, checking that every feature is
 /// finite. No tensor is made per row: <see cref="FeaturesTensor"/> copies the whole batch at once.
-/// Sparse rows (e.g. from <c>FeaturizeText</c>) are scattered into the zeroed row of the batch and
-/// only their explicit values are checked, so a row costs its non-zero count plus one clear, never
-/// a dense copy and scan of every slot.
+/// Sparse rows (e.g. from <c>FeaturizeText</c>) keep only their explicit values (checked and
+/// listed for <see cref="SparseBatch"/>); they are scattered into zeroed rows of
+/// <see cref="Features"/> only when that is read, so a sparse batch scored through its non-zeros
+/// never costs a dense copy, clear or scan of every slot.
 /// </summary>
 public sealed class FeatureBatchReader
 {
@@ -46,9 +47,11 @@ public sealed class FeatureBatchReader
             TorchClassifierSchema.CheckLabel(row.Schema, labelColumnName);
             _label = row.GetGetter<uint>(row.Schema[labelColumnName]);
         }
-        Features = new float[checked(batchSize * FeatureCount)];
+        _dense = new float[checked(batchSize * FeatureCount)];
         Labels = labelColumnName is null ? [] : new long[batchSize];
         Positions = new long[batchSize];
+        _sparseRowStarts = new long[batchSize];
+        _sparseRowLengths = new int[batchSize];
         Row = row;
     }
 
@@ -61,7 +64,17 @@ public sealed class FeatureBatchReader
     public int BatchSize { get; }
 
     /// <summary>Row-major features, <see cref="BatchSize"/>×<see cref="FeatureCount"/>; the first <see cref="Count"/> rows hold the current batch.</summary>
-    public float[] Features { get; }
+    public float[] Features
+    {
+        get
+        {
+            if (_sparseRowsPending) Densify();
+            return _dense;
+        }
+    }
+
+    private readonly float[] _dense;
+    private bool _sparseRowsPending;
 
     /// <summary>0-based class index (key − 1) of each row of the batch; empty without a label column.</summary>
     public long[] Labels { get; }
@@ -81,9 +94,7 @@ public sealed class FeatureBatchReader
     public bool ReadBatch(Action? onRow = null)
     {
         if (_cursor is null) throw new InvalidOperationException("This reader reads single rows; construct it from a cursor to read batches.");
-        Count = 0;
-        _sparseCount = 0;
-        _allSparse = true;
+        Clear();
         while (Count < BatchSize && _cursor.MoveNext())
         {
             onRow?.Invoke();
@@ -95,11 +106,17 @@ public sealed class FeatureBatchReader
     /// <summary>Makes the row the reader was built on its whole batch.</summary>
     internal void ReadCurrentRow()
     {
+        Clear();
+        Append();
+        if (Count == 0) throw new InvalidOperationException("The row's label key is missing (0).");
+    }
+
+    private void Clear()
+    {
         Count = 0;
         _sparseCount = 0;
         _allSparse = true;
-        Append();
-        if (Count == 0) throw new InvalidOperationException("The row's label key is missing (0).");
+        _sparseRowsPending = false;
     }
 
     private void Append()
@@ -116,12 +133,12 @@ public sealed class FeatureBatchReader
             Labels[Count] = key - 1;
         }
         _features(ref _row);
-        var destination = Features.AsSpan(Count * FeatureCount, FeatureCount);
         var values = _row.GetValues();
         if (_row.IsDense)
         {
             _allSparse = false;
-            values.CopyTo(destination);
+            _sparseRowLengths[Count] = -1;
+            values.CopyTo(_dense.AsSpan(Count * FeatureCount, FeatureCount));
             for (int i = 0; i < values.Length; i++)
             {
                 if (!float.IsFinite(values[i])) throw NotFinite(values[i], i);
@@ -130,13 +147,13 @@ public sealed class FeatureBatchReader
         else
         {
             var indices = _row.GetIndices();
-            destination.Clear();
             Reserve(values.Length);
+            _sparseRowStarts[Count] = _sparseCount;
+            _sparseRowLengths[Count] = values.Length;
+            _sparseRowsPending = true;
             for (int i = 0; i < values.Length; i++)
             {
                 if (!float.IsFinite(values[i])) throw NotFinite(values[i], indices[i]);
-                destination[indices[i]] = values[i];
-                _sparseRows[_sparseCount] = Count;
                 _sparseColumns[_sparseCount] = indices[i];
                 _sparseValues[_sparseCount++] = values[i];
             }
@@ -146,7 +163,23 @@ public sealed class FeatureBatchReader
         Count++;
     }
 
-    private long[] _sparseRows = [];
+    /// <summary>Writes the batch's sparse rows into their zeroed rows of the dense buffer.</summary>
+    private void Densify()
+    {
+        for (int row = 0; row < Count; row++)
+        {
+            int length = _sparseRowLengths[row];
+            if (length < 0) continue;
+            var destination = _dense.AsSpan(row * FeatureCount, FeatureCount);
+            destination.Clear();
+            int start = (int)_sparseRowStarts[row];
+            for (int i = start; i < start + length; i++) destination[(int)_sparseColumns[i]] = _sparseValues[i];
+        }
+        _sparseRowsPending = false;
+    }
+
+    private readonly long[] _sparseRowStarts;
+    private readonly int[] _sparseRowLengths;
     private long[] _sparseColumns = [];
     private float[] _sparseValues = [];
     private int _sparseCount;
@@ -156,39 +189,22 @@ public sealed class FeatureBatchReader
     {
         if (_sparseCount + more <= _sparseValues.Length) return;
         int size = Math.Max(_sparseCount + more, _sparseValues.Length * 2);
-        Array.Resize(ref _sparseRows, size);
         Array.Resize(ref _sparseColumns, size);
         Array.Resize(ref _sparseValues, size);
     }
 
-    /// <summary>Batches with at most this share of explicit cells are handed to the network sparse.</summary>
-    internal const double MaxSparseDensity = 0.1;
-
-    /// <summary>
-    /// Whether <paramref name="network"/> can take a sparse COO batch: a Sequential whose first
-    /// child is a Linear (which multiplies only the non-zeros); later layers see dense activations.
-    /// </summary>
-    internal static bool TakesSparse(nn.Module<Tensor, Tensor> network) =>
-        network is TorchSharp.Modules.Sequential { Count: >= 1 } sequential && sequential[0] is TorchSharp.Modules.Linear;
-
     /// <summary>
     /// True when every row of the current batch came sparse and at most
-    /// <paramref name="maxDensity"/> of its cells are explicit: then <see cref="SparseFeaturesTensor"/>
+    /// <paramref name="maxDensity"/> of its cells are explicit: then <see cref="SparseBatch"/>
     /// holds the batch with far fewer values than <see cref="FeaturesTensor"/>.
     /// </summary>
     internal bool IsSparseBatch(double maxDensity) => Count > 0 && _allSparse && _sparseCount <= maxDensity * Count * FeatureCount;
 
-    /// <summary>The current batch as a sparse COO [<see cref="Count"/>, <see cref="FeatureCount"/>] tensor (rows in order, columns ascending within a row).</summary>
-    internal Tensor SparseFeaturesTensor(Device? device = null)
+    /// <summary>The current batch, all of whose rows came sparse, as its explicit entries.</summary>
+    internal SparseRows SparseBatch()
     {
-        var indices = new long[2 * _sparseCount];
-        _sparseRows.AsSpan(0, _sparseCount).CopyTo(indices);
-        _sparseColumns.AsSpan(0, _sparseCount).CopyTo(indices.AsSpan(_sparseCount));
-        using var indexTensor = torch.tensor(indices, 2, _sparseCount);
-        using var valueTensor = torch.tensor(_sparseValues.AsSpan(0, _sparseCount).ToArray());
-        var sparse = torch.sparse_coo_tensor(indexTensor, valueTensor, [Count, FeatureCount]);
-        if (device is null || device.type == DeviceType.CPU) return sparse;
-        using (sparse) return sparse.to(device);
+        if (!_allSparse) throw new InvalidOperationException("The batch has rows stored dense; read it with FeaturesTensor.");
+        return new SparseRows(Count, _sparseCount, _sparseColumns, _sparseRowStarts, _sparseValues);
     }
 
     /// <summary>Called with each row's features as read (sparse or dense), after they are checked; lets the training set keep sparse rows sparse.</summary>

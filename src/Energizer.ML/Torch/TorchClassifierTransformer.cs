@@ -214,18 +214,19 @@ public sealed class TorchClassifierTransformer : ITransformer, IDisposable
     public void Dispose() => Network.Dispose();
 
     /// <summary>
-    /// Scores the reader's current batch: one forward in eval mode without gradients, softmax,
-    /// probabilities row-major into <paramref name="probabilities"/> and the arg-max key (1-based)
-    /// into <paramref name="predicted"/>.
+    /// Scores the reader's current batch: one forward in eval mode without gradients (a sparse
+    /// batch through <paramref name="sparse"/>, the caller's <see cref="SparseFirstLayer.For"/> of
+    /// this network), softmax, probabilities row-major into <paramref name="probabilities"/> and the
+    /// arg-max key (1-based) into <paramref name="predicted"/>.
     /// </summary>
-    internal void Score(FeatureBatchReader batch, float[] probabilities, uint[] predicted)
+    internal void Score(FeatureBatchReader batch, SparseFirstLayer? sparse, float[] probabilities, uint[] predicted)
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         Network.eval();
-        var logits = Network.forward(FeatureBatchReader.TakesSparse(Network) && batch.IsSparseBatch(FeatureBatchReader.MaxSparseDensity)
-            ? batch.SparseFeaturesTensor(Device)
-            : batch.FeaturesTensor(Device));
+        var logits = sparse is not null && SparseFirstLayer.Takes(batch)
+            ? sparse.Rest(sparse.Forward(batch.SparseBatch()))
+            : Network.forward(batch.FeaturesTensor(Device));
         var softmax = nn.functional.softmax(logits, 1).cpu();
         softmax.data<float>().CopyTo(probabilities);
         int classes = ClassCount;

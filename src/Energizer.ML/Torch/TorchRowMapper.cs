@@ -32,6 +32,7 @@ internal sealed class TorchRowMapper(TorchClassifierTransformer model, DataViewS
         private readonly TorchRowMapper _mapper;
         private readonly DataViewRow _input;
         private readonly FeatureBatchReader? _reader;
+        private readonly SparseFirstLayer? _sparse;
         private readonly float[] _probabilities = [];
         private readonly uint[] _predicted = new uint[1];
         private long _scoredPosition = -1;
@@ -44,6 +45,7 @@ internal sealed class TorchRowMapper(TorchClassifierTransformer model, DataViewS
             {
                 _reader = new FeatureBatchReader(input, mapper.Model.FeatureColumnName, batchSize: 1, labelColumnName: null);
                 _probabilities = new float[mapper.Model.ClassCount];
+                _sparse = SparseFirstLayer.For(mapper.Model.Network);
             }
         }
 
@@ -83,8 +85,14 @@ internal sealed class TorchRowMapper(TorchClassifierTransformer model, DataViewS
             // Score and PredictedLabel of one row share one forward.
             if (_scoredPosition == _input.Position && _scoredPosition >= 0) return;
             _reader!.ReadCurrentRow();
-            _mapper.Model.Score(_reader, _probabilities, _predicted);
+            _mapper.Model.Score(_reader, _sparse, _probabilities, _predicted);
             _scoredPosition = _input.Position;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _sparse?.Dispose();
+            base.Dispose(disposing);
         }
     }
 }

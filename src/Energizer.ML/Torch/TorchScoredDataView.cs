@@ -51,6 +51,7 @@ internal sealed class TorchScoredDataView(TorchClassifierTransformer model, IDat
         private readonly DataViewRowCursor _main;
         private readonly DataViewRowCursor? _ahead;
         private readonly FeatureBatchReader? _reader;
+        private readonly SparseFirstLayer? _sparse;
         private readonly float[] _probabilities = [];
         private readonly uint[] _predicted = [];
         private int _row = -1;
@@ -65,6 +66,7 @@ internal sealed class TorchScoredDataView(TorchClassifierTransformer model, IDat
             {
                 _probabilities = new float[reader.BatchSize * view.Model.ClassCount];
                 _predicted = new uint[reader.BatchSize];
+                _sparse = SparseFirstLayer.For(view.Model.Network);
             }
         }
 
@@ -82,7 +84,7 @@ internal sealed class TorchScoredDataView(TorchClassifierTransformer model, IDat
             {
                 if (!_reader.ReadBatch())
                     throw new InvalidOperationException("The input gave the scoring read-ahead cursor fewer rows than the main cursor; its cursors must return the same rows in the same order.");
-                _view.Model.Score(_reader, _probabilities, _predicted);
+                _view.Model.Score(_reader, _sparse, _probabilities, _predicted);
                 _row = 0;
             }
             return true;
@@ -116,6 +118,7 @@ internal sealed class TorchScoredDataView(TorchClassifierTransformer model, IDat
             {
                 _main.Dispose();
                 _ahead?.Dispose();
+                _sparse?.Dispose();
             }
             base.Dispose(disposing);
         }
