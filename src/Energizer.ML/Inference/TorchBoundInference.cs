@@ -359,39 +359,46 @@ internal sealed class TorchBoundInference : BoundInference
     private static Tensor FreshMask(long[] shape, double keep, Device device)
     {
         if (device.type != DeviceType.CPU) return empty(shape, device: device).bernoulli_(keep).div_(keep);
-        long count = shape.Aggregate(1L, (a, b) => a * b);
         ulong state = (ulong)randint(long.MaxValue, [1], dtype: ScalarType.Int64).item<long>();
-        return tensor(FreshMaskValues(count, state, keep, parallel: true), shape);
+        return FreshMask(shape, state, keep, parallel: true);
     }
 
-    /// <summary>The values of a fresh mask drawn from the SplitMix64 stream at <paramref name="state"/>.</summary>
-    internal static float[] FreshMaskValues(long count, ulong state, double keep, bool parallel)
+    /// <summary>
+    /// A CPU mask of <paramref name="shape"/> drawn from the SplitMix64 stream at
+    /// <paramref name="state"/>, written straight into the tensor's memory (a managed array copied
+    /// into a tensor cost twice the drawing itself: a large-object allocation and a copy per mask).
+    /// </summary>
+    internal static Tensor FreshMask(long[] shape, ulong state, double keep, bool parallel)
     {
         uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(keep * 4294967296.0));
         int scale = BitConverter.SingleToInt32Bits((float)(1 / keep));
-        var values = GC.AllocateUninitializedArray<float>(checked((int)count));
+        var mask = empty(shape, dtype: ScalarType.Float32);
+        int count = checked((int)mask.numel());
         // SplitMix64's state advances by a constant per draw, so chunk c can start at draw c·chunk
         // directly: the mask is the same whatever the chunking, and chunks fill on several cores.
         const int ChunkWords = 1 << 16;
-        int chunks = (int)((count + ChunkWords - 1) / ChunkWords);
-        if (!parallel || chunks <= 1 || Environment.ProcessorCount == 1) FillMask(values, 0, values.Length, state, threshold, scale);
+        int chunks = (count + ChunkWords - 1) / ChunkWords;
+        if (!parallel || chunks <= 1 || Environment.ProcessorCount == 1) FillMask(Words(mask), 0, count, state, threshold, scale);
         else
         {
             Parallel.For(0, chunks, c =>
             {
                 int from = c * ChunkWords;
-                FillMask(values, from, Math.Min(values.Length, from + ChunkWords), state + ((ulong)(from / 2) * SplitMixGamma), threshold, scale);
+                FillMask(Words(mask), from, Math.Min(count, from + ChunkWords), state + ((ulong)(from / 2) * SplitMixGamma), threshold, scale);
             });
         }
-        return values;
+        return mask;
     }
+
+    /// <summary>The memory of a contiguous CPU float tensor, as the bits of its values.</summary>
+    private static Span<int> Words(Tensor values) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(values.bytes);
 
     private const ulong SplitMixGamma = 0x9E3779B97F4A7C15UL;
 
     /// <summary>Fills words [<paramref name="from"/>, <paramref name="to"/>) (from even) from the stream at <paramref name="state"/>.</summary>
-    private static void FillMask(float[] values, int from, int to, ulong state, uint threshold, int scale)
+    private static void FillMask(Span<int> all, int from, int to, ulong state, uint threshold, int scale)
     {
-        var words = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(values.AsSpan(from, to - from));
+        var words = all[from..to];
         for (int j = 0; j < words.Length; j += 2)
         {
             ulong bits = SplitMix64(ref state);

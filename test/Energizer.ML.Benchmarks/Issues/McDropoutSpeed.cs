@@ -41,7 +41,7 @@ internal static class McDropoutSpeed
     /// <summary>Checks TorchBoundInference's managed fresh masks: the keep rate, the 1/keep values, every chunk filled, reproducible under manual_seed.</summary>
     private static void CheckFreshMasks()
     {
-        var method = typeof(TorchBoundInference).GetMethod("FreshMask", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        var method = typeof(TorchBoundInference).GetMethod("FreshMask", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static, [typeof(long[]), typeof(double), typeof(Device)])!;
         Tensor Mask(long[] shape, double keep) => (Tensor)method.Invoke(null, [shape, keep, torch.CPU])!;
         torch.manual_seed(11);
         using var a = Mask([1000, 1000], 0.7);

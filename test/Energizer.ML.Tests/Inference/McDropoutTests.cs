@@ -74,8 +74,9 @@ public sealed class McDropoutTests
     public void FreshMasksFilledInParallelChunksEqualTheSequentialStream()
     {
         // 300,001 values: several 65,536-value chunks and an odd tail.
-        var sequential = TorchBoundInference.FreshMaskValues(300_001, 12345, 0.7, parallel: false);
-        var chunked = TorchBoundInference.FreshMaskValues(300_001, 12345, 0.7, parallel: true);
+        float[] sequential, chunked;
+        using (var mask = TorchBoundInference.FreshMask([300_001], 12345, 0.7, parallel: false)) sequential = mask.data<float>().ToArray();
+        using (var mask = TorchBoundInference.FreshMask([300_001], 12345, 0.7, parallel: true)) chunked = mask.data<float>().ToArray();
         CollectionAssert.AreEqual(sequential, chunked);
         // Each value is 0 or 1/keep, and about 70% are kept.
         Assert.IsTrue(sequential.All(v => v == 0 || v == (float)(1 / 0.7)));
