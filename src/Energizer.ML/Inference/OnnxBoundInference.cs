@@ -9,6 +9,8 @@ namespace Energizer.ML.Inference;
 /// Scores pool batches with an <see cref="OnnxClassifier"/> on ONNX Runtime: one run per batch in
 /// eval mode (T = 1), or for MC-Dropout one run on the batch repeated T times with the model's
 /// dropout switch on (fresh masks for every row and pass), giving [t][n][c] probabilities.
+/// Embeddings come from a pool column when one is named, else from the model's embedding output
+/// (an eval-mode run: the same run as the probabilities when deterministic, one more with MC-Dropout).
 /// </summary>
 internal sealed class OnnxBoundInference : BoundInference
 {
@@ -16,6 +18,7 @@ internal sealed class OnnxBoundInference : BoundInference
     private readonly OnnxClassifier _model;
     private readonly EmbeddingColumn? _embeddingColumn;
     private readonly int? _iterations;
+    private readonly bool _modelEmbeddings;
 
     public OnnxBoundInference(ITransformer? prefix, OnnxClassifier model, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings, int? iterations)
     {
@@ -29,15 +32,16 @@ internal sealed class OnnxBoundInference : BoundInference
         _iterations = iterations;
         var prepared = prefix?.GetOutputSchema(poolSchema) ?? poolSchema;
         model.CheckFeatures(prepared);
-        _embeddingColumn = EmbeddingColumn.Resolve(prepared, embeddingColumnName, needEmbeddings,
-            "an ONNX classifier exposes no penultimate layer");
+        _embeddingColumn = EmbeddingColumn.Resolve(prepared, embeddingColumnName, needEmbeddings && model.EmbeddingSize == 0,
+            $"this ONNX model has no embedding output '{model.Options.EmbeddingName}' (TorchOnnxExporter writes one for Sequential networks)");
+        _modelEmbeddings = needEmbeddings && _embeddingColumn is null;
     }
 
     public override int ClassCount => _model.ClassCount;
 
     public override int Iterations => _iterations ?? 1;
 
-    public override int EmbeddingSize => _embeddingColumn?.Size ?? 0;
+    public override int EmbeddingSize => _embeddingColumn?.Size ?? (_modelEmbeddings ? _model.EmbeddingSize : 0);
 
     public override IDataView Prepare(IDataView pool) => _prefix?.Transform(pool) ?? pool;
 
@@ -74,17 +78,19 @@ internal sealed class OnnxBoundInference : BoundInference
             float[] probabilities;
             if (bound._iterations is null)
             {
-                probabilities = bound._model.Run(_features.Features, rows, training: false);
+                (probabilities, var modelEmbeddings) = bound._model.Run(_features.Features, rows, training: false, bound._modelEmbeddings);
+                embeddings ??= modelEmbeddings;
             }
             else
             {
+                if (bound._modelEmbeddings) embeddings = bound._model.Run(_features.Features, rows, training: false, embeddings: true).Embeddings;
                 // The batch repeated T times in one run: pass t is rows [t·N, (t+1)·N), i.e. layout [t][n][c].
                 int size = rows * width;
                 if (_repeated.Length < passes * size) _repeated = new float[passes * size];
                 for (int t = 0; t < passes; t++) _features.Features.AsSpan(0, size).CopyTo(_repeated.AsSpan(t * size, size));
                 probabilities = bound._model.Run(_repeated, passes * rows, training: true);
             }
-            if (embeddings is not null && rows < maxRows) Array.Resize(ref embeddings, rows * _embedding!.Size);
+            if (_embedding is not null && rows < maxRows) Array.Resize(ref embeddings, rows * _embedding.Size);
             return (new ProbabilityTensor(probabilities, passes, rows, bound.ClassCount), embeddings);
         }
     }

@@ -14,7 +14,8 @@ namespace Energizer.ML.Onnx;
 /// <see cref="Transform"/> adds <c>Score</c> row by row; <see cref="Inference.InferenceMode"/>'s
 /// <c>Deterministic</c> and <c>McDropout</c> score pools through it in batches of
 /// <see cref="OnnxClassifierOptions.BatchSize"/> rows, on CUDA when available. MC-Dropout needs
-/// the model's dropout switch (<see cref="HasDropoutSwitch"/>). Dispose it to free the session.
+/// the model's dropout switch (<see cref="HasDropoutSwitch"/>); CoreSet and BADGE read its
+/// embedding output (<see cref="EmbeddingSize"/>). Dispose it to free the session.
 /// </summary>
 public sealed class OnnxClassifier : ITransformer, IDisposable
 {
@@ -33,6 +34,8 @@ public sealed class OnnxClassifier : ITransformer, IDisposable
         {
             FeatureCount = CheckSignature(source);
             HasDropoutSwitch = _session.InputMetadata.TryGetValue(options.TrainingModeName, out var mode) && mode.ElementType == typeof(bool);
+            EmbeddingSize = _session.OutputMetadata.TryGetValue(options.EmbeddingName, out var embedding)
+                && embedding.ElementType == typeof(float) && embedding.Dimensions is [_, > 0 and var size] ? size : 0;
             ClassCount = Run(new float[FeatureCount], 1, training: false).Length;
             if (ClassCount < 2)
                 throw new ArgumentException($"ONNX model {source}: output '{options.OutputName}' has {ClassCount} value(s) per row; a classifier needs at least 2 classes.", nameof(options));
@@ -59,6 +62,9 @@ public sealed class OnnxClassifier : ITransformer, IDisposable
 
     /// <summary>Whether the model has the boolean <see cref="OnnxClassifierOptions.TrainingModeName"/> input (needed for MC-Dropout).</summary>
     public bool HasDropoutSwitch { get; }
+
+    /// <summary>D, the size of the model's <see cref="OnnxClassifierOptions.EmbeddingName"/> output ([N, D] row embeddings); 0 when it has none.</summary>
+    public int EmbeddingSize { get; }
 
     /// <summary>The feature column read from the pool.</summary>
     public string FeatureColumnName => Options.FeatureColumnName;
@@ -128,20 +134,31 @@ public sealed class OnnxClassifier : ITransformer, IDisposable
     public void Dispose() => _session.Dispose();
 
     /// <summary>Probabilities of <paramref name="rows"/> rows (row-major [rows, C]); dropouts active when <paramref name="training"/>.</summary>
-    internal float[] Run(float[] features, int rows, bool training)
+    internal float[] Run(float[] features, int rows, bool training) => Run(features, rows, training, embeddings: false).Probabilities;
+
+    /// <summary>
+    /// Probabilities of <paramref name="rows"/> rows (row-major [rows, C]), dropouts active when
+    /// <paramref name="training"/>, and with <paramref name="embeddings"/> the rows' embeddings
+    /// ([rows, <see cref="EmbeddingSize"/>]) from the same run.
+    /// </summary>
+    internal (float[] Probabilities, float[]? Embeddings) Run(float[] features, int rows, bool training, bool embeddings)
     {
+        if (embeddings && EmbeddingSize == 0) throw new InvalidOperationException($"The ONNX model has no embedding output '{Options.EmbeddingName}'.");
         var inputs = new List<NamedOnnxValue>
         {
             NamedOnnxValue.CreateFromTensor(Options.InputName, new OnnxTensor(features.AsMemory(0, rows * FeatureCount), [rows, FeatureCount])),
         };
         if (HasDropoutSwitch)
             inputs.Add(NamedOnnxValue.CreateFromTensor(Options.TrainingModeName, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<bool>(new[] { training }, ReadOnlySpan<int>.Empty)));
-        using var results = _session.Run(inputs, [Options.OutputName]);
+        using var results = _session.Run(inputs, embeddings ? [Options.OutputName, Options.EmbeddingName] : [Options.OutputName]);
         float[] output = [.. results[0].AsEnumerable<float>()];
         if (output.Length % rows != 0)
             throw new InvalidOperationException($"Output '{Options.OutputName}' gave {output.Length} values for {rows} rows.");
         if (Options.OutputIsLogits) Softmax(output, output.Length / rows);
-        return output;
+        float[]? rowEmbeddings = embeddings ? [.. results[1].AsEnumerable<float>()] : null;
+        if (rowEmbeddings is not null && rowEmbeddings.Length != rows * EmbeddingSize)
+            throw new InvalidOperationException($"Output '{Options.EmbeddingName}' gave {rowEmbeddings.Length} values for {rows} rows of {EmbeddingSize}.");
+        return (output, rowEmbeddings);
     }
 
     internal int CheckFeatures(DataViewSchema schema)

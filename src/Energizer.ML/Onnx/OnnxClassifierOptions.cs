@@ -15,6 +15,13 @@ public sealed class OnnxClassifierOptions
     /// <summary>True when <see cref="OutputName"/> holds logits: a softmax is applied to them.</summary>
     public bool OutputIsLogits { get; set; }
 
+    /// <summary>
+    /// The model's optional float output of shape [N, D] holding row embeddings (an exported
+    /// TorchClassifier's penultimate layer), used by CoreSet and BADGE when the pool names no
+    /// embedding column; ignored when the model has no such output.
+    /// </summary>
+    public string EmbeddingName { get; set; } = TorchOnnxExporter.DefaultEmbeddingName;
+
     /// <summary>The scalar boolean input that switches the model's dropouts on (MC-Dropout), if it has one; fed false for deterministic scoring.</summary>
     public string TrainingModeName { get; set; } = TorchOnnxExporter.DefaultTrainingModeName;
 

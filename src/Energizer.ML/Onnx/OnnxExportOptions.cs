@@ -21,6 +21,14 @@ public sealed class OnnxExportOptions
     public string TrainingModeName { get; set; } = TorchOnnxExporter.DefaultTrainingModeName;
 
     /// <summary>
+    /// A second graph output: the activations entering the network's last layer (shape [N, D]),
+    /// the penultimate-layer embeddings that CoreSet and BADGE use; written for a
+    /// <c>Sequential</c> of two or more layers whose last layer takes 2-D input. Null writes none.
+    /// With the dropout switch on, earlier dropouts act on it too: read it with the switch off.
+    /// </summary>
+    public string? EmbeddingName { get; set; } = TorchOnnxExporter.DefaultEmbeddingName;
+
+    /// <summary>
     /// The <c>seed</c> attribute of every exported <c>Dropout</c>. ONNX Runtime then draws the same
     /// masks on every run of the same input shape (reproducible, but not fresh per pass); null
     /// (the default) draws fresh masks on every run, as MC-Dropout needs.

@@ -17,7 +17,8 @@ namespace Energizer.ML.Onnx;
 /// <c>training_mode</c> input switches MC-Dropout on: a required scalar boolean input of
 /// networks with dropout, false for the eval network), <c>BatchNorm1d</c>/<c>BatchNorm2d</c>
 /// (eval form: running statistics), <c>LayerNorm</c> and <c>Identity</c>. Any other layer is
-/// refused with its module name and type.
+/// refused with its module name and type. A Sequential network also outputs its penultimate
+/// layer as row embeddings (<see cref="OnnxExportOptions.EmbeddingName"/>).
 /// </summary>
 public static class TorchOnnxExporter
 {
@@ -32,6 +33,9 @@ public static class TorchOnnxExporter
 
     /// <summary>The default name of the dropout switch, <c>training_mode</c>.</summary>
     public const string DefaultTrainingModeName = "training_mode";
+
+    /// <summary>The default name of the penultimate-layer output, <c>embedding</c>.</summary>
+    public const string DefaultEmbeddingName = "embedding";
 
     private const string SupportedLayers =
         "Sequential, Linear, Conv2d, MaxPool2d, AvgPool2d, Flatten, Unflatten, ReLU, LeakyReLU, GELU, Tanh, Sigmoid, Softmax, LogSoftmax, "
@@ -55,7 +59,7 @@ public static class TorchOnnxExporter
         var graph = new OnnxGraph();
         graph.Input(options.InputName, ElementType.Float, null, featureCount);
         var dropout = new DropoutSwitch(options.TrainingModeName, options.DropoutSeed);
-        var (logits, classes) = EmitNetwork(graph, network, options.InputName, featureCount, dropout);
+        var (logits, classes) = EmitNetwork(graph, network, options.InputName, featureCount, dropout, options.EmbeddingName);
         graph.OpInto("Softmax", options.OutputName, [logits], Attribute.Int("axis", 1));
         graph.Output(options.OutputName, ElementType.Float, null, classes);
         return graph.ToModel(Opset, ProducerVersion);
@@ -90,8 +94,13 @@ public static class TorchOnnxExporter
     private static string ProducerVersion =>
         typeof(TorchOnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
 
-    /// <summary>Emits the network's layers after <paramref name="input"/>; returns the logits' name and the class count.</summary>
-    private static (string Logits, long Classes) EmitNetwork(OnnxGraph graph, nn.Module<Tensor, Tensor> network, string input, int featureCount, DropoutSwitch? dropout)
+    /// <summary>
+    /// Emits the network's layers after <paramref name="input"/>; returns the logits' name and the
+    /// class count. With <paramref name="embeddingName"/>, a Sequential of two or more layers whose
+    /// last layer takes [N, D] activations also outputs those (the penultimate layer) under that name.
+    /// </summary>
+    private static (string Logits, long Classes) EmitNetwork(
+        OnnxGraph graph, nn.Module<Tensor, Tensor> network, string input, int featureCount, DropoutSwitch? dropout, string? embeddingName = null)
     {
         TorchRuntime.EnsureLoaded();
         bool training = network.training;
@@ -105,7 +114,23 @@ public static class TorchOnnxExporter
             // intermediate shape (for Reshape targets) and checks the network accepts F features.
             var sample = zeros(1, featureCount, device: device);
             var emitter = new Emitter(graph, dropout);
-            string logits = emitter.Emit(network, "", input, ref sample);
+            string logits;
+            if (embeddingName is not null && network is Sequential { Count: >= 2 } sequential)
+            {
+                var children = sequential.named_children().ToList();
+                string x = input;
+                foreach (var (name, child) in children[..^1]) x = emitter.Emit((nn.Module<Tensor, Tensor>)child, name, x, ref sample);
+                if (sample.dim() == 2)
+                {
+                    graph.OpInto("Identity", embeddingName, [x]);
+                    graph.Output(embeddingName, ElementType.Float, null, sample.shape[1]);
+                }
+                logits = emitter.Emit((nn.Module<Tensor, Tensor>)children[^1].module, children[^1].name, x, ref sample);
+            }
+            else
+            {
+                logits = emitter.Emit(network, "", input, ref sample);
+            }
             if (sample.dim() != 2)
                 throw new NotSupportedException($"The network's output has shape [{string.Join(", ", sample.shape)}] for one row; a classifier must output logits of shape [N, C].");
             return (logits, sample.shape[1]);

@@ -66,6 +66,44 @@ public sealed class OnnxClassifierTests
     }
 
     [TestMethod]
+    public void EmbeddingsComeFromTheExportedPenultimateLayerInEveryMode()
+    {
+        // Mlp([16], 0.5) is Linear(4, 16), ReLU, Dropout, Linear(16, 3): the embedding is the 16
+        // activations entering the last Linear, in eval mode, as the TorchClassifier's own.
+        Assert.AreEqual(16, s_onnx.EmbeddingSize);
+        float[] expected = Embeddings(InferenceMode.Deterministic.Bind(s_torch, s_pool.Schema, null, true));
+        Assert.HasCount(40 * 16, expected);
+        Assert.IsTrue(expected.Any(v => v > 0), "some units are live");
+        var deterministic = InferenceMode.Deterministic.Bind(s_onnx, s_pool.Schema, null, true);
+        Assert.AreEqual(16, deterministic.EmbeddingSize);
+        OnnxRun.AssertClose(expected, Embeddings(deterministic), 1e-5, "deterministic");
+        // With MC-Dropout the embeddings still come from the eval network, not a dropped pass.
+        OnnxRun.AssertClose(expected, Embeddings(InferenceMode.McDropout(iterations: 3).Bind(s_onnx, s_pool.Schema, null, true)), 1e-5, "MC-Dropout");
+
+        // A diversity strategy runs on the ONNX classifier end to end.
+        var scored = s_mlContext.ActiveLearning().ScoreAcquisition(s_onnx, AcquisitionStrategy.CoreSet).Fit(s_pool).Transform(s_pool);
+        var selection = s_mlContext.ActiveLearning().SelectTopK(scored, 5, new Energizer.ML.Scoring.SelectionOptions { Labelled = new HashSet<long> { 0, 1 } });
+        Assert.AreEqual(5, selection.RowIds.Distinct().Count());
+        Assert.IsFalse(selection.RowIds.Contains(0) || selection.RowIds.Contains(1));
+
+        // Without the output, the strategy says what is missing.
+        using var bare = OnnxClassifier.Load(s_mlContext, TorchOnnxExporter.Export(s_torch, new OnnxExportOptions { EmbeddingName = null }));
+        Assert.AreEqual(0, bare.EmbeddingSize);
+        var error = Assert.Throws<ArgumentException>(() => InferenceMode.Deterministic.Bind(bare, s_pool.Schema, null, true));
+        StringAssert.Contains(error.Message, "no embedding output 'embedding'");
+    }
+
+    private static float[] Embeddings(BoundInference bound)
+    {
+        var prepared = bound.Prepare(s_pool);
+        using var cursor = prepared.GetRowCursor(bound.InputColumns(prepared.Schema));
+        using var reader = bound.CreateReader(cursor);
+        var all = new List<float>();
+        while (reader.Next(16, () => { }) is { } next) all.AddRange(next.Embeddings ?? throw new AssertFailedException("no embeddings"));
+        return [.. all];
+    }
+
+    [TestMethod]
     public void BadModelsAndOptionsGiveClearErrors()
     {
         var corrupt = Assert.Throws<InvalidDataException>(() => OnnxClassifier.Load(s_mlContext, [1, 2, 3, 4, 5]));
