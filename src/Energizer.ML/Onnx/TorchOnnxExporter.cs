@@ -56,6 +56,8 @@ public static class TorchOnnxExporter
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(featureCount, 0);
         options ??= new OnnxExportOptions();
+        if (options.EmbeddingName is { } embedding && (embedding == options.InputName || embedding == options.OutputName || embedding == options.TrainingModeName))
+            throw new ArgumentException($"OnnxExportOptions.EmbeddingName '{embedding}' must differ from the input, output and dropout-switch names.", nameof(options));
         var graph = new OnnxGraph();
         graph.Input(options.InputName, ElementType.Float, null, featureCount);
         var dropout = new DropoutSwitch(options.TrainingModeName, options.DropoutSeed);

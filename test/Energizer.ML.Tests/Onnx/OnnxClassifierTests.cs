@@ -91,6 +91,8 @@ public sealed class OnnxClassifierTests
         Assert.AreEqual(0, bare.EmbeddingSize);
         var error = Assert.Throws<ArgumentException>(() => InferenceMode.Deterministic.Bind(bare, s_pool.Schema, null, true));
         StringAssert.Contains(error.Message, "no embedding output 'embedding'");
+        var clash = Assert.Throws<ArgumentException>(() => TorchOnnxExporter.Export(s_torch, new OnnxExportOptions { EmbeddingName = TorchOnnxExporter.DefaultOutputName }));
+        StringAssert.Contains(clash.Message, "EmbeddingName 'probabilities' must differ");
     }
 
     private static float[] Embeddings(BoundInference bound)
