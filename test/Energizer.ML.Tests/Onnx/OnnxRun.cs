@@ -9,7 +9,10 @@ namespace Energizer.ML.Tests.Onnx;
 /// <summary>Runs exported models on ONNX Runtime (CPU) and networks on TorchSharp, for comparisons.</summary>
 internal static class OnnxRun
 {
-    public static float[] Probabilities(InferenceSession session, float[] features, int rows, bool? trainingMode = null)
+    public static float[] Probabilities(InferenceSession session, float[] features, int rows, bool? trainingMode = null) =>
+        Output(session, "probabilities", features, rows, trainingMode);
+
+    public static float[] Output(InferenceSession session, string output, float[] features, int rows, bool? trainingMode = null)
     {
         int width = features.Length / rows;
         var inputs = new List<NamedOnnxValue>
@@ -19,7 +22,7 @@ internal static class OnnxRun
         if (trainingMode is { } mode)
             inputs.Add(NamedOnnxValue.CreateFromTensor("training_mode", new DenseBoolTensor(new[] { mode }, ReadOnlySpan<int>.Empty)));
         using var results = session.Run(inputs);
-        return [.. results.Single(r => r.Name == "probabilities").AsEnumerable<float>()];
+        return [.. results.Single(r => r.Name == output).AsEnumerable<float>()];
     }
 
     public static float[] TorchProbabilities(nn.Module<Tensor, Tensor> network, float[] features, int rows)

@@ -121,5 +121,18 @@ public sealed class TorchOnnxExporterTests
         using var session = new InferenceSession(TorchOnnxExporter.Export(network, width));
         bool? trainingMode = session.InputMetadata.ContainsKey(TorchOnnxExporter.DefaultTrainingModeName) ? false : null;
         OnnxRun.AssertClose(OnnxRun.TorchProbabilities(network, x, Rows), OnnxRun.Probabilities(session, x, Rows, trainingMode), 1e-5, network.GetType().Name);
+
+        // The embedding output is what enters the last layer, in eval mode.
+        var sequential = (TorchSharp.Modules.Sequential)network;
+        float[] expected;
+        using (NewDisposeScope())
+        using (no_grad())
+        {
+            var h = tensor(x, [Rows, width]);
+            for (int i = 0; i < sequential.Count - 1; i++) h = ((nn.Module<Tensor, Tensor>)sequential[i]).call(h);
+            Assert.AreEqual(2L, h.dim());
+            expected = h.data<float>().ToArray();
+        }
+        OnnxRun.AssertClose(expected, OnnxRun.Output(session, TorchOnnxExporter.DefaultEmbeddingName, x, Rows, trainingMode), 1e-5, "embedding");
     }
 }
