@@ -38,9 +38,22 @@ internal sealed class McDropoutInference : InferenceMode
         ArgumentNullException.ThrowIfNull(learner);
         if (LearnerChains.FindLast<Onnx.OnnxClassifier>(learner) is { } onnx)
         {
-            if (Consistent || Probability is not null)
-                throw new ArgumentException("MC-Dropout on an OnnxClassifier draws fresh masks at the exported rates: consistent masks and a rate override need the TorchClassifier itself.", nameof(learner));
-            return new OnnxBoundInference(onnx.Prefix, onnx.Model, poolSchema, embeddingColumnName, needEmbeddings, Iterations);
+            if (!Consistent && Probability is null)
+                return new OnnxBoundInference(onnx.Prefix, onnx.Model, poolSchema, embeddingColumnName, needEmbeddings, Iterations);
+            if (!onnx.Model.CanVaryDropout)
+                throw new ArgumentException(
+                    "MC-Dropout on an ONNX file draws fresh masks at the rates in the file: consistent masks and a rate override need an OnnxClassifier made with "
+                    + "OnnxClassifier.FromTorch (which re-exports the network) or the TorchClassifier itself.", nameof(learner));
+            // The same masks as the TorchClassifier's consistent MC-Dropout: seeded by (seed, layer).
+            var consistent = Consistent
+                ? new Onnx.TorchOnnxExporter.ConsistentDropout(Iterations, (layer, row, rate) =>
+                {
+                    using var masks = TorchBoundInference.ConsistentMasks(Seed, layer, Iterations, row, rate, TorchSharp.torch.CPU);
+                    return masks.data<float>().ToArray();
+                })
+                : null;
+            var variant = onnx.Model.McDropoutVariant(Probability, consistent, $"p={Probability}; consistent={Consistent}; T={Iterations}; seed={Seed}");
+            return new OnnxBoundInference(onnx.Prefix, onnx.Model, poolSchema, embeddingColumnName, needEmbeddings, Iterations, variant);
         }
         var found = LearnerChains.Find(learner)
             ?? throw new ArgumentException(

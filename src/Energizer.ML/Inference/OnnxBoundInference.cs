@@ -19,8 +19,11 @@ internal sealed class OnnxBoundInference : BoundInference
     private readonly EmbeddingColumn? _embeddingColumn;
     private readonly int? _iterations;
     private readonly bool _modelEmbeddings;
+    private readonly OnnxClassifier _mcModel;
 
-    public OnnxBoundInference(ITransformer? prefix, OnnxClassifier model, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings, int? iterations)
+    /// <summary>Binds <paramref name="model"/>; MC-Dropout passes run on <paramref name="mcModel"/> when given (its re-export with another rate or consistent masks).</summary>
+    public OnnxBoundInference(ITransformer? prefix, OnnxClassifier model, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings, int? iterations,
+        OnnxClassifier? mcModel = null)
     {
         ArgumentNullException.ThrowIfNull(poolSchema);
         if (iterations is not null && !model.HasDropoutSwitch)
@@ -29,6 +32,7 @@ internal sealed class OnnxBoundInference : BoundInference
                 + "Export a network with dropout (TorchOnnxExporter), set OnnxClassifierOptions.TrainingModeName, or use InferenceMode.Deterministic.");
         _prefix = prefix;
         _model = model;
+        _mcModel = mcModel ?? model;
         _iterations = iterations;
         var prepared = prefix?.GetOutputSchema(poolSchema) ?? poolSchema;
         model.CheckFeatures(prepared);
@@ -88,7 +92,7 @@ internal sealed class OnnxBoundInference : BoundInference
                 int size = rows * width;
                 if (_repeated.Length < passes * size) _repeated = new float[passes * size];
                 for (int t = 0; t < passes; t++) _features.Features.AsSpan(0, size).CopyTo(_repeated.AsSpan(t * size, size));
-                probabilities = bound._model.Run(_repeated, passes * rows, training: true);
+                probabilities = bound._mcModel.Run(_repeated, passes * rows, training: true);
             }
             if (_embedding is not null && rows < maxRows) Array.Resize(ref embeddings, rows * _embedding.Size);
             return (new ProbabilityTensor(probabilities, passes, rows, bound.ClassCount), embeddings);

@@ -427,18 +427,25 @@ internal sealed class TorchBoundInference : BoundInference
         lock (_gate)
         {
             if (_consistentMasks.TryGetValue(layer, out var cached)) return cached;
-            int t = _mc!.Iterations;
-            var perRow = MaskRowShape(rowShape, d.Kind);
-            long[] shape = [t, 1, .. perRow];
-            double keep = 1 - d.Rate;
-            using var generator = new Generator((ulong)SeededHash.Bits(_mc.Seed, SeededHash.StepStreams + 0xD0, layer), device: device);
-            var mask = d.Rate == 0
-                ? ones(shape, device: device)
-                : empty(shape, device: device).bernoulli_(keep, generator: generator).div_(keep);
+            var mask = ConsistentMasks(_mc!.Seed, layer, _mc.Iterations, [.. MaskRowShape(rowShape, d.Kind)], d.Rate, device);
             mask.DetachFromDisposeScope();
             _consistentMasks[layer] = mask;
             return mask;
         }
+    }
+
+    /// <summary>
+    /// The consistent masks of the Sequential's child <paramref name="layer"/>: [T, 1, ...
+    /// <paramref name="perRow"/>], each value 0 or 1/keep, drawn from a generator seeded by
+    /// (<paramref name="seed"/>, <paramref name="layer"/>); the ONNX export of consistent MC-Dropout uses the same.
+    /// </summary>
+    internal static Tensor ConsistentMasks(int seed, int layer, int iterations, long[] perRow, double rate, Device device)
+    {
+        long[] shape = [iterations, 1, .. perRow];
+        if (rate == 0) return ones(shape, device: device);
+        double keep = 1 - rate;
+        using var generator = new Generator((ulong)SeededHash.Bits(seed, SeededHash.StepStreams + 0xD0, layer), device: device);
+        return empty(shape, device: device).bernoulli_(keep, generator: generator).div_(keep);
     }
 
     private Tensor NaivePasses(Tensor x)

@@ -24,11 +24,19 @@ public sealed class OnnxClassifier : ITransformer, IDisposable
 
     private readonly InferenceSession _session;
     private readonly ITransformer _rowMapping;
+    private readonly MLContext _mlContext;
+    private readonly TorchSource? _torch;
+    private readonly Dictionary<string, OnnxClassifier> _variants = [];
 
-    private OnnxClassifier(MLContext mlContext, byte[] model, string source, OnnxClassifierOptions options)
+    /// <summary>The TorchClassifier an exported model came from (its saved weights and network factory), for re-exports.</summary>
+    private sealed record TorchSource(byte[] State, Func<int, int, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>> Network);
+
+    private OnnxClassifier(MLContext mlContext, byte[] model, string source, OnnxClassifierOptions options, TorchSource? torch = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.BatchSize, 0, nameof(options));
         Options = options;
+        _mlContext = mlContext;
+        _torch = torch;
         (_session, ExecutionProvider) = CreateSession(mlContext, model, source, options);
         try
         {
@@ -79,8 +87,54 @@ public sealed class OnnxClassifier : ITransformer, IDisposable
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(model);
         options ??= new OnnxClassifierOptions { FeatureColumnName = model.FeatureColumnName };
-        var export = new OnnxExportOptions { InputName = options.InputName, OutputName = options.OutputName, TrainingModeName = options.TrainingModeName };
-        return new OnnxClassifier(mlContext, TorchOnnxExporter.Export(model, export), "exported from TorchClassifier", options);
+        var export = new OnnxExportOptions { InputName = options.InputName, OutputName = options.OutputName, TrainingModeName = options.TrainingModeName, EmbeddingName = options.EmbeddingName };
+        using var state = new MemoryStream();
+        model.Save(state);
+        return new OnnxClassifier(mlContext, TorchOnnxExporter.Export(model, export), "exported from TorchClassifier", options, new TorchSource(state.ToArray(), model.Options.Network));
+    }
+
+    /// <summary>Whether this classifier was exported from a TorchClassifier (<see cref="FromTorch"/>), so MC-Dropout can have consistent masks or another rate.</summary>
+    public bool CanVaryDropout => _torch is not null;
+
+    /// <summary>
+    /// The model re-exported from its TorchClassifier for MC-Dropout with every dropout at
+    /// <paramref name="rate"/> (when given) and, with <paramref name="consistent"/>, fixed masks for
+    /// T passes of the batch (then it takes the batch repeated T times and has no dropout switch).
+    /// Made once per setting and disposed with this classifier.
+    /// </summary>
+    internal OnnxClassifier McDropoutVariant(double? rate, TorchOnnxExporter.ConsistentDropout? consistent, string key)
+    {
+        if (_torch is null) throw new InvalidOperationException("Only an OnnxClassifier made with FromTorch can be re-exported.");
+        lock (_variants)
+        {
+            if (_variants.TryGetValue(key, out var cached)) return cached;
+            using var state = new MemoryStream(_torch.State);
+            using var copy = TorchClassifierTransformer.Load(state, _torch.Network);
+            var export = new OnnxExportOptions { InputName = Options.InputName, OutputName = Options.OutputName, TrainingModeName = Options.TrainingModeName, EmbeddingName = null };
+            var variant = new OnnxClassifier(this, TorchOnnxExporter.ExportMcDropout(copy.Network, FeatureCount, export, rate, consistent));
+            _variants[key] = variant;
+            return variant;
+        }
+    }
+
+    /// <summary>A re-export of <paramref name="parent"/>'s network: same options, features and classes; scored only in batches.</summary>
+    private OnnxClassifier(OnnxClassifier parent, byte[] model)
+    {
+        Options = parent.Options;
+        _mlContext = parent._mlContext;
+        _rowMapping = parent._rowMapping;
+        (_session, ExecutionProvider) = CreateSession(_mlContext, model, "(MC-Dropout re-export)", Options);
+        try
+        {
+            FeatureCount = CheckSignature("(MC-Dropout re-export)");
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+        ClassCount = parent.ClassCount;
+        HasDropoutSwitch = _session.InputMetadata.TryGetValue(Options.TrainingModeName, out var mode) && mode.ElementType == typeof(bool);
     }
 
     /// <summary>Loads an ONNX classifier file.</summary>
@@ -131,7 +185,15 @@ public sealed class OnnxClassifier : ITransformer, IDisposable
         throw new NotSupportedException("OnnxClassifier is not saved through mlContext.Model.Save: keep its ONNX file (or save the TorchClassifier it was exported from).");
 
     /// <summary>Frees the ONNX Runtime session.</summary>
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        lock (_variants)
+        {
+            foreach (var variant in _variants.Values) variant.Dispose();
+            _variants.Clear();
+        }
+        _session.Dispose();
+    }
 
     /// <summary>Probabilities of <paramref name="rows"/> rows (row-major [rows, C]); dropouts active when <paramref name="training"/>.</summary>
     internal float[] Run(float[] features, int rows, bool training) => Run(features, rows, training, embeddings: false).Probabilities;

@@ -58,9 +58,20 @@ public static class TorchOnnxExporter
         options ??= new OnnxExportOptions();
         if (options.EmbeddingName is { } embedding && (embedding == options.InputName || embedding == options.OutputName || embedding == options.TrainingModeName))
             throw new ArgumentException($"OnnxExportOptions.EmbeddingName '{embedding}' must differ from the input, output and dropout-switch names.", nameof(options));
+        return ExportMcDropout(network, featureCount, options, rate: null, consistent: null);
+    }
+
+    /// <summary>
+    /// An MC-Dropout variant of <see cref="Export(nn.Module{Tensor, Tensor}, int, OnnxExportOptions?)"/>:
+    /// every dropout at <paramref name="rate"/> when given, and with <paramref name="consistent"/>
+    /// fixed masks instead of ONNX <c>Dropout</c> nodes: the model then takes the batch repeated T
+    /// times ([t][n] order, no dropout switch) and gives pass t of every row with mask t.
+    /// </summary>
+    internal static byte[] ExportMcDropout(nn.Module<Tensor, Tensor> network, int featureCount, OnnxExportOptions options, double? rate, ConsistentDropout? consistent)
+    {
         var graph = new OnnxGraph();
         graph.Input(options.InputName, ElementType.Float, null, featureCount);
-        var dropout = new DropoutSwitch(options.TrainingModeName, options.DropoutSeed);
+        var dropout = new DropoutSwitch(options.TrainingModeName, options.DropoutSeed, rate, consistent);
         var (logits, classes) = EmitNetwork(graph, network, options.InputName, featureCount, dropout, options.EmbeddingName);
         graph.OpInto("Softmax", options.OutputName, [logits], Attribute.Int("axis", 1));
         graph.Output(options.OutputName, ElementType.Float, null, classes);
@@ -115,7 +126,10 @@ public static class TorchOnnxExporter
             // A one-row sample flows through the layers alongside the export: it gives every
             // intermediate shape (for Reshape targets) and checks the network accepts F features.
             var sample = zeros(1, featureCount, device: device);
-            var emitter = new Emitter(graph, dropout);
+            var topLevel = network is Sequential top
+                ? top.named_children().Select((child, position) => (child.name, position)).ToDictionary(c => c.name, c => c.position)
+                : null;
+            var emitter = new Emitter(graph, dropout, topLevel);
             string logits;
             if (embeddingName is not null && network is Sequential { Count: >= 2 } sequential)
             {
@@ -143,17 +157,32 @@ public static class TorchOnnxExporter
         }
     }
 
-    /// <summary>The training-mode switch shared by all exported dropouts (added on the first one).</summary>
-    private sealed class DropoutSwitch(string name, int? seed)
+    /// <summary>
+    /// How dropouts are exported: as ONNX <c>Dropout</c> nodes sharing a training-mode switch (added
+    /// on the first one), at their own rates or at <see cref="Rate"/>; or, with
+    /// <see cref="Consistent"/>, as fixed masks for T passes stacked in the batch.
+    /// </summary>
+    private sealed class DropoutSwitch(string name, int? seed, double? rate = null, ConsistentDropout? consistent = null)
     {
         public string Name => name;
 
         public int? Seed => seed;
 
+        public double? Rate => rate;
+
+        public ConsistentDropout? Consistent => consistent;
+
         public bool Added { get; set; }
     }
 
-    private sealed class Emitter(OnnxGraph graph, DropoutSwitch? dropout)
+    /// <summary>
+    /// Consistent MC-Dropout masks for an export: T passes, and for the top-level child at a
+    /// position of the Sequential (with its per-row activation shape and dropout rate) the
+    /// [T, 1, ...row] mask values (0 or 1/keep).
+    /// </summary>
+    internal sealed record ConsistentDropout(int Iterations, Func<int, long[], double, float[]> Masks);
+
+    private sealed class Emitter(OnnxGraph graph, DropoutSwitch? dropout, IReadOnlyDictionary<string, int>? topLevel = null)
     {
         public string Emit(nn.Module<Tensor, Tensor> module, string path, string x, ref Tensor sample)
         {
@@ -194,7 +223,7 @@ public static class TorchOnnxExporter
             Softmax softmax => graph.Op("Softmax", hint, [x], Attribute.Int("axis", FeatureAxis(softmax.dim, sample, path))),
             LogSoftmax softmax => graph.Op("LogSoftmax", hint, [x], Attribute.Int("axis", FeatureAxis(softmax.dim, sample, path))),
             Identity => x,
-            TorchSharp.Modules.Dropout drop => Dropout(drop, hint, x),
+            TorchSharp.Modules.Dropout drop => Dropout(drop, path, hint, x, sample),
             BatchNorm1d or BatchNorm2d => BatchNorm((BatchNorm)module, path, hint, x),
             LayerNorm norm => LayerNorm(norm, hint, x),
             _ => throw Unsupported(path, module, ""),
@@ -268,9 +297,22 @@ public static class TorchOnnxExporter
             return graph.Op("Mul", hint, [graph.Op("Mul", hint + "_halfx", [x, half]), graph.Op("Add", hint + "_1p", [inner, one])]);
         }
 
-        private string Dropout(TorchSharp.Modules.Dropout drop, string hint, string x)
+        private string Dropout(TorchSharp.Modules.Dropout drop, string path, string hint, string x, Tensor sample)
         {
             if (dropout is null) return x;
+            double rate = dropout.Rate ?? drop.p;
+            if (dropout.Consistent is { } consistent)
+            {
+                if (topLevel is null || !topLevel.TryGetValue(path, out int layer))
+                    throw new NotSupportedException($"Consistent MC-Dropout masks need the dropouts to be children of the top Sequential; '{path}' is nested.");
+                // The batch holds T passes of the same N rows ([t][n] order): view it as [T, N, ...]
+                // and multiply pass t by its mask, the same for every row.
+                long[] row = sample.shape[1..];
+                string mask = graph.Floats(hint + "_mask", consistent.Masks(layer, row, rate), [consistent.Iterations, 1, .. row]);
+                string passes = graph.Op("Reshape", hint + "_passes", [x, graph.Int64s(hint + "_passes_shape", [consistent.Iterations, -1, .. row], row.Length + 2)]);
+                string masked = graph.Op("Mul", hint + "_masked", [passes, mask]);
+                return graph.Op("Reshape", hint, [masked, graph.Int64s(hint + "_rows_shape", [-1, .. row], row.Length + 1)]);
+            }
             if (!dropout.Added)
             {
                 // A required input, not an overridable initializer: ONNX Runtime's optimiser removes
@@ -278,7 +320,7 @@ public static class TorchOnnxExporter
                 graph.Input(dropout.Name, ElementType.Bool);
                 dropout.Added = true;
             }
-            string ratio = graph.Floats(hint + "_ratio", [(float)drop.p]);
+            string ratio = graph.Floats(hint + "_ratio", [(float)rate]);
             return dropout.Seed is { } seed
                 ? graph.Op("Dropout", hint, [x, ratio, dropout.Name], Attribute.Int("seed", seed))
                 : graph.Op("Dropout", hint, [x, ratio, dropout.Name]);

@@ -61,8 +61,47 @@ public sealed class OnnxClassifierTests
         int varying = Enumerable.Range(0, probabilities.Rows)
             .Count(r => Enumerable.Range(1, probabilities.Iterations - 1).Any(i => !probabilities[i, r].SequenceEqual(probabilities[0, r])));
         Assert.IsGreaterThanOrEqualTo(30, varying, $"MC-Dropout passes must differ for most rows; {varying} of 40 vary");
-        var error = Assert.Throws<ArgumentException>(() => InferenceMode.McDropout(consistent: true).Bind(s_onnx, s_pool.Schema, null, false));
-        StringAssert.Contains(error.Message, "consistent");
+
+        // A model read from ONNX bytes cannot be re-exported: no consistent masks, no rate override.
+        using var file = OnnxClassifier.Load(s_mlContext, TorchOnnxExporter.Export(s_torch));
+        Assert.IsFalse(file.CanVaryDropout);
+        var error = Assert.Throws<ArgumentException>(() => InferenceMode.McDropout(consistent: true).Bind(file, s_pool.Schema, null, false));
+        StringAssert.Contains(error.Message, "consistent masks and a rate override need an OnnxClassifier made with OnnxClassifier.FromTorch");
+        Assert.Throws<ArgumentException>(() => InferenceMode.McDropout(probability: 0.2).Bind(file, s_pool.Schema, null, false));
+    }
+
+    [TestMethod]
+    public void ConsistentMasksThroughOnnxEqualTheTorchClassifiersConsistentPasses()
+    {
+        Assert.IsTrue(s_onnx.CanVaryDropout);
+        var mode = InferenceMode.McDropout(iterations: 5, consistent: true, seed: 3);
+        var torch = Read(mode.Bind(s_torch, s_pool.Schema, null, false), batch: 16);
+        // Other batch sizes: the masks belong to the pass, not to the batch.
+        var onnx = Read(mode.Bind(s_onnx, s_pool.Schema, null, false), batch: 16);
+        var onnxOtherBatches = Read(mode.Bind(s_onnx, s_pool.Schema, null, false), batch: 7);
+        Assert.AreEqual(5, onnx.Iterations);
+        OnnxRun.AssertClose(torch.Values.ToArray(), onnx.Values.ToArray(), 1e-5, "consistent ONNX vs TorchClassifier");
+        OnnxRun.AssertClose(onnx.Values.ToArray(), onnxOtherBatches.Values.ToArray(), 1e-6, "batches of 16 vs 7");
+        Assert.IsFalse(onnx[0, 0].SequenceEqual(onnx[1, 0]) && onnx[0, 1].SequenceEqual(onnx[1, 1]) && onnx[0, 2].SequenceEqual(onnx[1, 2]), "passes use different masks");
+
+        // Another seed, other masks.
+        var reseeded = Read(InferenceMode.McDropout(iterations: 5, consistent: true, seed: 4).Bind(s_onnx, s_pool.Schema, null, false), batch: 16);
+        Assert.IsFalse(reseeded.Values.ToArray().SequenceEqual(onnx.Values.ToArray()));
+    }
+
+    [TestMethod]
+    public void ARateOverrideReExportsTheDropouts()
+    {
+        // Rate 0: every pass is the eval network, row for row.
+        var deterministic = Read(InferenceMode.Deterministic.Bind(s_onnx, s_pool.Schema, null, false), batch: 16);
+        var passes = Read(InferenceMode.McDropout(iterations: 3, probability: 0).Bind(s_onnx, s_pool.Schema, null, false), batch: 16);
+        for (int t = 0; t < 3; t++)
+        {
+            for (int r = 0; r < 40; r++) OnnxRun.AssertClose(deterministic[0, r].ToArray(), passes[t, r].ToArray(), 1e-6, $"pass {t}, row {r}");
+        }
+        // A consistent export at rate 0 is the eval network too.
+        var consistent = Read(InferenceMode.McDropout(iterations: 2, consistent: true, probability: 0).Bind(s_onnx, s_pool.Schema, null, false), batch: 16);
+        OnnxRun.AssertClose(deterministic[0, 39].ToArray(), consistent[1, 39].ToArray(), 1e-6, "consistent at rate 0");
     }
 
     [TestMethod]
