@@ -19,11 +19,48 @@ public sealed class EnsembleTransformer : ITransformer
             : throw new ArgumentException("Ensemble members must be multiclass classifiers with a 'Score' vector of class probabilities.");
         PredictedLabel = first.GetColumnOrNull("PredictedLabel")
             ?? throw new ArgumentException("Ensemble members must output a 'PredictedLabel' column.");
+        ScoreAnnotations = first["Score"].Annotations;
+        string[]? classes = SlotNames(first["Score"]);
+        var order = new int[]?[members.Count];
         for (int k = 1; k < members.Count; k++)
         {
-            if (members[k].GetOutputSchema(trainingSchema).GetColumnOrNull("Score")?.Type is not { } type || !type.Equals(ScoreType))
+            var score = members[k].GetOutputSchema(trainingSchema).GetColumnOrNull("Score");
+            if (score?.Type is not { } type || !type.Equals(ScoreType))
                 throw new ArgumentException($"Ensemble member {k} predicts a different number of classes than member 0 ({ScoreType.Size}).");
+            order[k] = ClassOrder(k, classes, SlotNames(score.Value));
         }
+        MemberClassOrder = order;
+    }
+
+    /// <summary>
+    /// For each member, where each of its classes sits in member 0's order (null: the same order).
+    /// Members that learned their label's key values from their own (bootstrap) rows can number the
+    /// classes differently; their probabilities are reordered by the classes' names (Score's slot names).
+    /// </summary>
+    internal IReadOnlyList<int[]?> MemberClassOrder { get; }
+
+    /// <summary>Member 0's annotations of <c>Score</c> (its slot names: the class names), which the mean keeps.</summary>
+    internal DataViewSchema.Annotations ScoreAnnotations { get; }
+
+    private static string[]? SlotNames(DataViewSchema.Column score)
+    {
+        if (!score.HasSlotNames()) return null;
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        score.GetSlotNames(ref names);
+        return [.. names.DenseValues().Select(n => n.ToString())];
+    }
+
+    private static int[]? ClassOrder(int member, string[]? reference, string[]? classes)
+    {
+        if (reference is null || classes is null) return null;
+        string Describe(string[] names) => string.Join(", ", names.Select(n => $"'{n}'"));
+        if (reference.Length != classes.Length || reference.Distinct().Count() != reference.Length || !classes.Order().SequenceEqual(reference.Order()))
+            throw new ArgumentException(
+                $"Ensemble member {member} predicts the classes {Describe(classes)} but member 0 predicts {Describe(reference)}: "
+                + "with bootstrap resamples a class can be missing from a member's rows. Give the label its key values up front "
+                + "(MapValueToKey with keyData listing every class) in the member's pipeline.");
+        var order = classes.Select(name => Array.IndexOf(reference, name)).ToArray();
+        return order.Select((position, c) => position == c).All(same => same) ? null : order;
     }
 
     /// <summary>The fitted members.</summary>

@@ -28,9 +28,9 @@ internal sealed class EnsembleView : IDataView
     {
         var builder = new DataViewSchema.Builder();
         foreach (var c in input) builder.AddColumn(c.Name, c.Type, c.Annotations);
-        builder.AddColumn("Score", ensemble.ScoreType);
+        builder.AddColumn("Score", ensemble.ScoreType, ensemble.ScoreAnnotations);
         builder.AddColumn("PredictedLabel", ensemble.PredictedLabel.Type, ensemble.PredictedLabel.Annotations);
-        for (int k = 0; k < ensemble.Members.Count; k++) builder.AddColumn(EnsembleTransformer.MemberScoreName(k), ensemble.ScoreType);
+        for (int k = 0; k < ensemble.Members.Count; k++) builder.AddColumn(EnsembleTransformer.MemberScoreName(k), ensemble.ScoreType, ensemble.ScoreAnnotations);
         return builder.ToSchema();
     }
 
@@ -46,6 +46,7 @@ internal sealed class EnsembleView : IDataView
         private readonly DataViewRowCursor[] _members;
         private readonly ValueGetter<VBuffer<float>>[] _scores;
         private readonly VBuffer<float>[] _values;
+        private readonly float[][] _aligned;
         private readonly float[] _mean;
         private long _computedAt = -1;
 
@@ -60,6 +61,7 @@ internal sealed class EnsembleView : IDataView
             _members = anyScore ? [.. view._members.Select(m => m.GetRowCursor([m.Schema["Score"]]))] : [];
             _scores = [.. _members.Select(m => m.GetGetter<VBuffer<float>>(m.Schema["Score"]))];
             _values = new VBuffer<float>[_members.Length];
+            _aligned = [.. _members.Select(_ => new float[view._ensemble.ScoreType.Size])];
             _mean = new float[view._ensemble.ScoreType.Size];
         }
 
@@ -90,8 +92,11 @@ internal sealed class EnsembleView : IDataView
             for (int k = 0; k < _members.Length; k++)
             {
                 _scores[k](ref _values[k]);
+                // Member k's classes in member 0's order (the same unless their key values differ).
+                var order = _view._ensemble.MemberClassOrder[k];
                 int c = 0;
-                foreach (float v in _values[k].DenseValues()) _mean[c++] += v / _members.Length;
+                foreach (float v in _values[k].DenseValues()) _aligned[k][order is null ? c++ : order[c++]] = v;
+                for (c = 0; c < _mean.Length; c++) _mean[c] += _aligned[k][c] / _members.Length;
             }
             _computedAt = _input.Position;
         }
@@ -125,7 +130,9 @@ internal sealed class EnsembleView : IDataView
                 getter = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
                 {
                     Compute();
-                    _values[k].CopyTo(ref value);
+                    var editor = VBufferEditor.Create(ref value, _aligned[k].Length);
+                    _aligned[k].CopyTo(editor.Values);
+                    value = editor.Commit();
                 });
             }
             return getter as ValueGetter<TValue>

@@ -90,4 +90,72 @@ public sealed class EnsembleTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.ActiveLearning().Ensemble(_ => Logistic(ml), members: 1)).Message,
             "at least 2 members");
     }
+
+    private sealed class Fruit
+    {
+        public string Label { get; set; } = "";
+
+        [VectorType(2)]
+        public float[] Features { get; set; } = [];
+    }
+
+    /// <summary>Three string classes at three corners, a few rows each, with some noise.</summary>
+    private static IDataView Fruits(MLContext ml)
+    {
+        var random = new Random(4);
+        string[] names = ["pear", "apple", "fig"];
+        float[][] centres = [[0, 0], [3, 0], [0, 3]];
+        return ml.Data.LoadFromEnumerable(Enumerable.Range(0, 60).Select(i => new Fruit
+        {
+            Label = names[i % 3],
+            Features = [centres[i % 3][0] + (float)random.NextDouble(), centres[i % 3][1] + (float)random.NextDouble()],
+        }).ToList());
+    }
+
+    [TestMethod]
+    public void MembersThatNumberTheClassesDifferentlyAreAlignedByClassName()
+    {
+        // Member 0 numbers the classes by first occurrence (pear, apple, fig), member 1 by value
+        // (apple, fig, pear): the same class must be averaged with itself.
+        var ml = new MLContext(0);
+        var data = Fruits(ml);
+        var committee = ml.ActiveLearning().Ensemble(k => ml.Transforms.Conversion.MapValueToKey("Label",
+                keyOrdinality: k == 0 ? Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence : Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
+            .Append(Logistic(ml)), members: 2, bootstrap: false).Fit(data);
+        Assert.IsNull(committee.MemberClassOrder[0]);
+        // Member 1's apple, fig, pear sit at member 0's positions 1, 2, 0.
+        CollectionAssert.AreEqual(new[] { 1, 2, 0 }, committee.MemberClassOrder[1]);
+
+        var rows = ml.Data.TakeRows(data, 6);
+        var first = committee.Members[0].Transform(rows).GetColumn<float[]>("Score").ToArray();
+        var second = committee.Members[1].Transform(rows).GetColumn<float[]>("Score").ToArray();
+        var scored = committee.Transform(rows);
+        var mean = scored.GetColumn<float[]>("Score").ToArray();
+        var memberOne = scored.GetColumn<float[]>(EnsembleTransformer.MemberScoreName(1)).ToArray();
+        for (int n = 0; n < 6; n++)
+        {
+            // pear: member 0's class 0, member 1's class 2; apple: 1 and 0; fig: 2 and 1.
+            float[] secondInFirstOrder = [second[n][2], second[n][0], second[n][1]];
+            CollectionAssert.AreEqual(secondInFirstOrder, memberOne[n]);
+            for (int c = 0; c < 3; c++) Assert.AreEqual((first[n][c] + secondInFirstOrder[c]) / 2, mean[n][c], 1e-6f, $"row {n}, class {c}");
+        }
+        // The mean keeps member 0's class names and classifies the rows (pear, apple, fig, pear, ...).
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        scored.Schema["Score"].GetSlotNames(ref names);
+        CollectionAssert.AreEqual(new[] { "pear", "apple", "fig" }, names.DenseValues().Select(n => n.ToString()).ToArray());
+        CollectionAssert.AreEqual(new uint[] { 1, 2, 3, 1, 2, 3 }, scored.GetColumn<uint>("PredictedLabel").ToArray());
+    }
+
+    [TestMethod]
+    public void MembersWithDifferentClassesAreRefusedByName()
+    {
+        var ml = new MLContext(0);
+        var data = Fruits(ml);
+        var pearAppleKiwi = ml.Data.LoadFromEnumerable(new[] { new Fruit { Label = "pear" }, new Fruit { Label = "apple" }, new Fruit { Label = "kiwi" } }.ToList());
+        var error = Assert.ThrowsExactly<ArgumentException>(() => ml.ActiveLearning().Ensemble(k => ml.Transforms.Conversion.MapValueToKey("Label",
+                keyData: k == 0 ? null : ml.Transforms.SelectColumns("Label").Fit(pearAppleKiwi).Transform(pearAppleKiwi))
+            .Append(Logistic(ml)), members: 2, bootstrap: false).Fit(data));
+        StringAssert.Contains(error.Message, "Ensemble member 1 predicts the classes 'pear', 'apple', 'kiwi' but member 0 predicts 'pear', 'apple', 'fig'");
+        StringAssert.Contains(error.Message, "MapValueToKey with keyData");
+    }
 }
