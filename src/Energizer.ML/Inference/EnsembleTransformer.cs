@@ -4,9 +4,11 @@ using Microsoft.ML.Data;
 namespace Energizer.ML.Inference;
 
 /// <summary>
-/// K fitted members. <see cref="Transform"/> adds <c>Score</c> (the mean of the members' class
-/// probabilities), <c>PredictedLabel</c> (its arg-max, of the members' key type) and, for
-/// <see cref="InferenceMode.Ensemble"/>, each member's probabilities as <c>Score.Member{k}</c>.
+/// K fitted members. <see cref="Transform"/> gives member 0's output columns (the input as its
+/// pipeline leaves it, e.g. a label mapped to a key) and adds <c>Score</c> (the mean of the
+/// members' class probabilities, classes matched by name), <c>PredictedLabel</c> (its arg-max, of
+/// member 0's key type) and, for <see cref="InferenceMode.Ensemble"/>, each member's
+/// probabilities as <c>Score.Member{k}</c> (in member 0's class order).
 /// </summary>
 public sealed class EnsembleTransformer : ITransformer
 {

@@ -3,7 +3,12 @@ using Microsoft.ML.Data;
 
 namespace Energizer.ML.Inference;
 
-/// <summary>The lazy output of an ensemble: one cursor per member read side by side with the input's.</summary>
+/// <summary>
+/// The lazy output of an ensemble: one cursor per member read side by side. The columns before
+/// <c>Score</c> are member 0's output (the input as its pipeline leaves it: a label it mapped to a
+/// key, features it computed), so the committee evaluates like a single member would; member 0's
+/// own cursor serves them and its <c>Score</c>.
+/// </summary>
 internal sealed class EnsembleView : IDataView
 {
     private readonly EnsembleTransformer _ensemble;
@@ -13,8 +18,8 @@ internal sealed class EnsembleView : IDataView
     public EnsembleView(EnsembleTransformer ensemble, IDataView input)
     {
         _ensemble = ensemble;
-        _input = input;
         _members = [.. ensemble.Members.Select(m => m.Transform(input))];
+        _input = _members[0];
         Schema = BuildSchema(ensemble, input.Schema);
     }
 
@@ -27,7 +32,7 @@ internal sealed class EnsembleView : IDataView
     public static DataViewSchema BuildSchema(EnsembleTransformer ensemble, DataViewSchema input)
     {
         var builder = new DataViewSchema.Builder();
-        foreach (var c in input) builder.AddColumn(c.Name, c.Type, c.Annotations);
+        foreach (var c in ensemble.Members[0].GetOutputSchema(input)) builder.AddColumn(c.Name, c.Type, c.Annotations);
         builder.AddColumn("Score", ensemble.ScoreType, ensemble.ScoreAnnotations);
         builder.AddColumn("PredictedLabel", ensemble.PredictedLabel.Type, ensemble.PredictedLabel.Annotations);
         for (int k = 0; k < ensemble.Members.Count; k++) builder.AddColumn(EnsembleTransformer.MemberScoreName(k), ensemble.ScoreType, ensemble.ScoreAnnotations);
@@ -56,9 +61,10 @@ internal sealed class EnsembleView : IDataView
             _active = new bool[view.Schema.Count];
             foreach (var c in columnsNeeded) _active[c.Index] = true;
             int inputCount = view._input.Schema.Count;
-            _input = view._input.GetRowCursor(view._input.Schema.Where(c => _active[c.Index]));
             bool anyScore = _active.Skip(inputCount).Any(a => a);
-            _members = anyScore ? [.. view._members.Select(m => m.GetRowCursor([m.Schema["Score"]]))] : [];
+            var score = view._input.Schema["Score"];
+            _input = view._input.GetRowCursor(view._input.Schema.Where(c => _active[c.Index] || (anyScore && c.Index == score.Index)));
+            _members = anyScore ? [_input, .. view._members.Skip(1).Select(m => m.GetRowCursor([m.Schema["Score"]]))] : [];
             _scores = [.. _members.Select(m => m.GetGetter<VBuffer<float>>(m.Schema["Score"]))];
             _values = new VBuffer<float>[_members.Length];
             _aligned = [.. _members.Select(_ => new float[view._ensemble.ScoreType.Size])];
@@ -78,9 +84,9 @@ internal sealed class EnsembleView : IDataView
         public override bool MoveNext()
         {
             if (!_input.MoveNext()) return false;
-            foreach (var member in _members)
+            foreach (var member in _members.Skip(1))
             {
-                if (!member.MoveNext()) throw new InvalidOperationException("An ensemble member's output ended before its input.");
+                if (!member.MoveNext()) throw new InvalidOperationException("An ensemble member's output ended before member 0's.");
             }
             return true;
         }
@@ -144,7 +150,7 @@ internal sealed class EnsembleView : IDataView
             if (disposing)
             {
                 _input.Dispose();
-                foreach (var m in _members) m.Dispose();
+                foreach (var m in _members.Skip(1)) m.Dispose();
             }
             base.Dispose(disposing);
         }

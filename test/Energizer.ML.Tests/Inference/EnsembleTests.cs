@@ -144,6 +144,10 @@ public sealed class EnsembleTests
         scored.Schema["Score"].GetSlotNames(ref names);
         CollectionAssert.AreEqual(new[] { "pear", "apple", "fig" }, names.DenseValues().Select(n => n.ToString()).ToArray());
         CollectionAssert.AreEqual(new uint[] { 1, 2, 3, 1, 2, 3 }, scored.GetColumn<uint>("PredictedLabel").ToArray());
+        // The label leaves the committee as member 0 mapped it (a key in its class order), so the
+        // committee evaluates like one of its members.
+        Assert.IsInstanceOfType<KeyDataViewType>(scored.Schema["Label"].Type);
+        Assert.IsGreaterThan(0.9, ml.MulticlassClassification.Evaluate(committee.Transform(data)).MicroAccuracy);
     }
 
     [TestMethod]

@@ -52,4 +52,44 @@ public sealed class TextCommitteeTests
         var expected = Enumerable.Range(1, 149).Where(i => votes[i] > 0.5).Take(5).Select(i => (long)i).ToArray();
         CollectionAssert.AreEqual(expected, selection.RowIds.ToArray());
     }
+
+    [TestMethod]
+    public void QueryByCommitteeOnReviewsRunsInTheLoopWithThePoolFittedFeaturizer()
+    {
+        var ml = new MLContext(0);
+        var reviews = ReviewsData.Load(Path.Combine(AppContext.BaseDirectory, "data", "finefoods_training.tsv"));
+        var pool = ml.Data.LoadFromEnumerable(reviews.Take(200));
+        var test = ml.Data.LoadFromEnumerable(reviews.Skip(3900));
+        var learner = ml.ActiveLearning().Ensemble(_ => ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options
+            {
+                NumberOfThreads = 1,
+                L1Regularization = 0,
+                L2Regularization = 0.01f,
+            })), members: 3, bootstrap: true, seed: 1);
+        var result = ml.ActiveLearning().Trainer(new Energizer.ML.Loop.ActiveLearningOptions
+        {
+            Strategy = AcquisitionStrategy.VoteEntropy,
+            Inference = InferenceMode.Ensemble(),
+            InitialLabelledCount = 20,
+            QuerySize = 10,
+            MaxRounds = 2,
+            Seed = 3,
+            Featurizer = ReviewsLearner.Featurizer(ml),
+            FitFeaturizerOnPool = true,
+        }).Fit(learner, pool, Energizer.ML.Loop.Oracles.FromLabelColumn("Label"), test);
+
+        CollectionAssert.AreEqual(new[] { 20, 30, 40 }, result.Rounds.Select(r => r.LabelledCount).ToArray());
+        // Three members over two classes: a split vote scores ln 3 − (2/3)·ln 2 = 0.636514, full
+        // agreement 0. Queries take the split reviews first (ties: lower id); after 20 labels the
+        // committee splits on at least 10 of the 180 unlabelled reviews.
+        foreach (var round in result.Rounds.Take(2))
+        {
+            Assert.HasCount(10, round.SelectedScores);
+            foreach (double score in round.SelectedScores) Assert.IsTrue(Math.Abs(score) < 1e-6 || Math.Abs(score - 0.636514) < 1e-5, $"vote entropy {score}");
+            CollectionAssert.AreEqual(round.SelectedScores.OrderDescending().ToArray(), round.SelectedScores.ToArray());
+        }
+        Assert.IsTrue(result.Rounds[0].SelectedScores.All(score => score > 0.6));
+        Assert.IsTrue(result.Rounds.All(r => r.Metrics!.MicroAccuracy is > 0.5 and <= 1), "each round's committee is evaluated on the test reviews");
+    }
 }
