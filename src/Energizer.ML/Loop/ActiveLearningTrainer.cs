@@ -350,6 +350,17 @@ public sealed class ActiveLearningTrainer
         {
             var scored = model.Transform(data);
             var label = scored.Schema.GetColumnOrNull(_options.LabelColumnName);
+            if (label is { Type: BooleanDataViewType } && scored.Schema.GetColumnOrNull("PredictedLabel") is { Type: BooleanDataViewType })
+            {
+                // A binary trainer: macro accuracy is the mean of the two classes' recalls; log-loss
+                // needs calibrated probabilities (NaN without them).
+                bool calibrated = scored.Schema.GetColumnOrNull("Probability") is { Type: NumberDataViewType };
+                var binary = calibrated
+                    ? _trainer._context.BinaryClassification.Evaluate(scored, _options.LabelColumnName)
+                    : _trainer._context.BinaryClassification.EvaluateNonCalibrated(scored, _options.LabelColumnName);
+                return new RoundMetrics(binary.Accuracy, (binary.PositiveRecall + binary.NegativeRecall) / 2,
+                    binary is CalibratedBinaryClassificationMetrics withProbabilities ? withProbabilities.LogLoss : double.NaN);
+            }
             if (label is not { Type: KeyDataViewType })
                 throw new InvalidOperationException(
                     $"Evaluation needs the learner to turn '{_options.LabelColumnName}' into a key type (it is {label?.Type.ToString() ?? "missing"} after the learner): "
@@ -364,7 +375,10 @@ public sealed class ActiveLearningTrainer
             if (size == 0) return null;
             var stopSet = PoolDraws.Random(_pool, _options.IdColumnName, size, _options.Seed, SeededHash.StopSetStream, new HashSet<long>()).ToHashSet();
             var view = new PoolSubsetView(_pool, _options.IdColumnName, stopSet, null, rowIdColumnName: null);
-            var predictions = model.Transform(view).GetColumn<uint>("PredictedLabel").Select(p => (int)p).ToList();
+            var scored = model.Transform(view);
+            var predictions = scored.Schema["PredictedLabel"].Type is BooleanDataViewType
+                ? scored.GetColumn<bool>("PredictedLabel").Select(p => p ? 1 : 0).ToList()
+                : scored.GetColumn<uint>("PredictedLabel").Select(p => (int)p).ToList();
             double? kappa = _previousStopSet is { } previous ? CohensKappa.Of(previous, predictions) : null;
             _previousStopSet = predictions;
             _state.PreviousStopSet = predictions;
