@@ -108,7 +108,7 @@ public static class FashionApp
         StrategyComparison.CreateConsole(output).Write(LearningCurveReport.Table(runs, "Active learning on Fashion-MNIST (test accuracy)"));
         var prediction = FashionMnist.Predict(testRows[0]);
         output.WriteLine($"Predict(first test image) with {best.Name}'s final model: {FashionMnist.ClassNames[prediction.PredictedLabel - 1]} "
-            + $"(true {FashionMnist.ClassNames[testRows[0].Label - 1]}).");
+            + $"(true {FashionMnist.ClassNames[testRows[0].Label]}).");
         output.WriteLine($"Wrote {csv}, {png}, histories, labels and {FashionMnist.ModelPath}.");
         if (settings.Onnx) output.WriteLine(FashionMnist.CompareOnnxScoring(mlContext, (TorchClassifierTransformer)best.Result.Model, pool));
         return 0;

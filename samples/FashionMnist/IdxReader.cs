@@ -23,7 +23,7 @@ public static class IdxReader
         {
             var features = new float[size];
             for (int p = 0; p < size; p++) features[p] = pixels[(i * size) + p] / 255f;
-            result.Add(new ModelInput { Features = features, Label = (uint)labels[i] + 1 });
+            result.Add(new ModelInput { Features = features, Label = labels[i] });
         }
         return result;
     }

@@ -10,7 +10,8 @@ public sealed class ModelInput
     public float[] Features { get; set; } = [];
 
     /// <summary>The class: 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, 9 Ankle boot.
-    /// As a key: class c is key c + 1.</summary>
+    /// The member holds the class index: ML.NET's LoadFromEnumerable reads a [KeyType] member as a
+    /// 0-based index, so class c becomes key c + 1 (setting c + 1 here would make class 9 the missing key 0).</summary>
     [KeyType(10)]
     public uint Label { get; set; }
 }

@@ -226,7 +226,7 @@ public sealed class ActiveLearningTrainer
         {
             if (_options.Budget is { } budget && _labels.Count >= budget) return $"the budget of {budget} labels is spent";
             if (_options.MaxRounds is { } max && round >= max) return $"{max} rounds were made";
-            if (_labels.Count >= _poolRows) return "the pool is exhausted";
+            if (_labels.Count + _state.Unanswered.Count >= _poolRows) return "the pool is exhausted";
             return null;
         }
 
@@ -387,7 +387,8 @@ public sealed class ActiveLearningTrainer
 
         private (List<long> Ids, List<float> Scores) Query(ITransformer? model, int k)
         {
-            var labelled = _labels.Keys.ToHashSet();
+            // Rows already labelled, and rows the oracle skipped or could not label: not asked again.
+            var labelled = _labels.Keys.Concat(_state.Unanswered).ToHashSet();
             if (k <= 0) return ([], []);
             if (model is null)
             {
@@ -434,6 +435,7 @@ public sealed class ActiveLearningTrainer
                 }
             }
             var unlabelled = report.SelectedRowIds.Where(id => !_labels.ContainsKey(id)).ToList();
+            foreach (long id in unlabelled.Where(id => answered.Contains(id) && !_state.Unanswered.Contains(id))) _state.Unanswered.Add(id);
             return report with
             {
                 UnlabelledRowIds = unlabelled,
@@ -458,6 +460,8 @@ public sealed class ActiveLearningTrainer
             {
                 return $"Row {answer.RowId}: {e.Message} The row stays unlabelled.";
             }
+            if (LabelValues.IsMissing(label, _labelType))
+                return $"Row {answer.RowId}: the label '{LabelValues.Format(label)}' is a missing value (NaN, empty text or key 0) in column '{_options.LabelColumnName}'; the row stays unlabelled.";
             if (_options.ValidLabels is { } valid && !valid.Contains(LabelValues.Format(label)))
                 return $"Row {answer.RowId}: label '{LabelValues.Format(label)}' is not one of {string.Join(", ", valid)}; the row stays unlabelled.";
             _labels[answer.RowId] = label;

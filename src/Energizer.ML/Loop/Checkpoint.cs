@@ -32,6 +32,9 @@ internal sealed class Checkpoint
 
     public List<string> PendingRejections { get; set; } = [];
 
+    /// <summary>Rows the oracle skipped or whose answers were rejected: never asked again in this run.</summary>
+    public List<long> Unanswered { get; set; } = [];
+
     public bool InitialDone { get; set; }
 
     /// <summary>The last model's predictions on the stop set (stabilizing-predictions criterion).</summary>

@@ -7,6 +7,16 @@ namespace Energizer.ML.Loop;
 /// <summary>Converts labels between what oracles give, the label column's type and checkpoint text.</summary>
 internal static class LabelValues
 {
+    /// <summary>Whether a normalized label is ML.NET's missing value: NaN, an empty or blank text, or key 0.</summary>
+    public static bool IsMissing(object label, DataViewType type) => label switch
+    {
+        float f => float.IsNaN(f),
+        double d => double.IsNaN(d),
+        string text => string.IsNullOrWhiteSpace(text),
+        uint key => key == 0 && type is KeyDataViewType,
+        _ => false,
+    };
+
     /// <summary>Converts an oracle's label to the label column's raw type; throws a FormatException saying why not.</summary>
     public static object Normalize(object label, DataViewType type)
     {

@@ -41,7 +41,8 @@ internal static class Digits
             return new Row
             {
                 Features = [.. values.Take(64).Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture) / 16f)],
-                Label = uint.Parse(values[64], System.Globalization.CultureInfo.InvariantCulture) + 1,
+                // LoadFromEnumerable reads a [KeyType] member as a 0-based index: digit d becomes key d + 1.
+                Label = uint.Parse(values[64], System.Globalization.CultureInfo.InvariantCulture),
             };
         })];
     }
