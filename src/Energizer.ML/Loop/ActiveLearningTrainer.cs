@@ -366,7 +366,53 @@ public sealed class ActiveLearningTrainer
                     $"Evaluation needs the learner to turn '{_options.LabelColumnName}' into a key type (it is {label?.Type.ToString() ?? "missing"} after the learner): "
                     + "start the learner with mlContext.Transforms.Conversion.MapValueToKey, or map the label before active learning.");
             var metrics = _trainer._context.MulticlassClassification.Evaluate(scored, _options.LabelColumnName);
-            return new RoundMetrics(metrics.MicroAccuracy, metrics.MacroAccuracy, metrics.LogLoss);
+            var unseen = UnseenLabels(data, scored);
+            if (unseen.Rows == 0) return new RoundMetrics(metrics.MicroAccuracy, metrics.MacroAccuracy, metrics.LogLoss);
+            // ML.NET's evaluator leaves out rows whose label the learner's key mapping does not know
+            // (a class no labelled row has yet): count them as errors, and their classes as recall 0.
+            _log.Warning(MessageSensitivity.None,
+                $"{unseen.Rows} evaluation rows have labels the model has not seen ({unseen.Classes} classes); they count as errors. "
+                + "Give the learner's MapValueToKey every class (keyData) to make them predictable.");
+            return new RoundMetrics(
+                metrics.MicroAccuracy * unseen.SeenRows / (unseen.SeenRows + unseen.Rows),
+                metrics.MacroAccuracy * unseen.SeenClasses / (unseen.SeenClasses + unseen.Classes),
+                metrics.LogLoss)
+            { UnseenLabelRows = unseen.Rows };
+        }
+
+        /// <summary>
+        /// Rows of <paramref name="data"/> with a label whose key after the learner is missing (0):
+        /// labels the learner's own mapping never saw. Zero when the pool's label is already a key.
+        /// </summary>
+        private (int Rows, int Classes, int SeenRows, int SeenClasses) UnseenLabels(IDataView data, IDataView scored)
+        {
+            var raw = data.Schema.GetColumnOrNull(_options.LabelColumnName);
+            if (raw is null || raw.Value.Type is KeyDataViewType || scored.Schema[_options.LabelColumnName].Type.RawType != typeof(uint)) return (0, 0, 0, 0);
+            using var rawCursor = data.GetRowCursor([raw.Value]);
+            using var keyCursor = scored.GetRowCursor([scored.Schema[_options.LabelColumnName]]);
+            var read = LabelValues.Reader(rawCursor, raw.Value);
+            var key = keyCursor.GetGetter<uint>(scored.Schema[_options.LabelColumnName]);
+            var unseen = new HashSet<string>();
+            var seen = new HashSet<string>();
+            int unseenRows = 0, seenRows = 0;
+            uint value = 0;
+            while (rawCursor.MoveNext() && keyCursor.MoveNext())
+            {
+                object label = read();
+                if (LabelValues.IsMissing(label, raw.Value.Type)) continue;
+                key(ref value);
+                if (value == 0)
+                {
+                    unseenRows++;
+                    unseen.Add(LabelValues.Format(label));
+                }
+                else
+                {
+                    seenRows++;
+                    seen.Add(LabelValues.Format(label));
+                }
+            }
+            return (unseenRows, unseen.Count, seenRows, seen.Count);
         }
 
         private double? StopSetKappa(ITransformer model)
