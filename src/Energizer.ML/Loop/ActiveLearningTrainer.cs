@@ -96,6 +96,9 @@ public sealed class ActiveLearningTrainer
         private readonly ActiveLearningOptions _options;
         private readonly IEstimator<ITransformer> _learner;
         private readonly IDataView _pool;
+
+        /// <summary>The pool as the fitted models score it: with a label column of missing values when the pool has none.</summary>
+        private readonly IDataView _scoringPool;
         private readonly IOracle _oracle;
         private readonly IDataView? _evaluation;
         private readonly IProgress<RoundReport>? _progress;
@@ -116,6 +119,9 @@ public sealed class ActiveLearningTrainer
             _options = trainer.Options;
             _learner = learner;
             _pool = pool;
+            _scoringPool = pool.Schema.GetColumnOrNull(_options.LabelColumnName) is null
+                ? new MissingLabelView(pool, _options.LabelColumnName, _options.LabelType)
+                : pool;
             _oracle = oracle;
             _evaluation = evaluation;
             _progress = progress;
@@ -249,7 +255,7 @@ public sealed class ActiveLearningTrainer
             report = report with { FitSeconds = watch.Elapsed.TotalSeconds };
             if (!_options.ResetWeights) _warmStart = (TorchClassifierTransformer)learnerModel;
             // Fails clearly when the learner is not a classifier the inference mode can use.
-            _options.Inference.Bind(model, _pool.Schema, _options.EmbeddingColumnName, _options.Strategy.NeedsEmbeddings);
+            _options.Inference.Bind(model, _scoringPool.Schema, _options.EmbeddingColumnName, _options.Strategy.NeedsEmbeddings);
             watch.Restart();
             if (_evaluation is not null) report = report with { Metrics = Evaluate(model, _evaluation) };
             if (validation.Count > 0) report = report with { ValidationMetrics = Evaluate(model, LabelledView(validation)) };
@@ -420,7 +426,7 @@ public sealed class ActiveLearningTrainer
             int size = _options.StoppingCriteria.Select(c => c.StopSetSize).DefaultIfEmpty(0).Max();
             if (size == 0) return null;
             var stopSet = PoolDraws.Random(_pool, _options.IdColumnName, size, _options.Seed, SeededHash.StopSetStream, new HashSet<long>()).ToHashSet();
-            var view = new PoolSubsetView(_pool, _options.IdColumnName, stopSet, null, rowIdColumnName: null);
+            var view = new PoolSubsetView(_scoringPool, _options.IdColumnName, stopSet, null, rowIdColumnName: null);
             var scored = model.Transform(view);
             var predictions = scored.Schema["PredictedLabel"].Type is BooleanDataViewType
                 ? scored.GetColumn<bool>("PredictedLabel").Select(p => p ? 1 : 0).ToList()
@@ -450,7 +456,7 @@ public sealed class ActiveLearningTrainer
                 BatchSize = _options.ScoringBatchSize,
                 EmbeddingColumnName = _options.EmbeddingColumnName,
             });
-            var selection = TopKSelector.Select(scorer.Transform(_pool), k, new SelectionOptions
+            var selection = TopKSelector.Select(scorer.Transform(_scoringPool), k, new SelectionOptions
             {
                 IdColumnName = _options.IdColumnName,
                 Labelled = labelled,

@@ -1,0 +1,74 @@
+using System.Runtime.CompilerServices;
+using Energizer.ML.Acquisition;
+using Energizer.ML.Loop;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Energizer.ML.Tests.Loop;
+
+/// <summary>Real work: the pool has no label column at all; a person (here a scripted one) labels.</summary>
+[TestClass]
+public sealed class UnlabelledPoolTests
+{
+    private sealed class Row
+    {
+        [VectorType(1)]
+        public float[] Features { get; set; } = [];
+    }
+
+    /// <summary>Labels a row "low" or "high" by its feature, as a person looking at it would.</summary>
+    private sealed class ScriptedPerson(float[] features) : IOracle
+    {
+        public async IAsyncEnumerable<OracleAnswer> LabelAsync(OracleQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            foreach (long id in query.RowIds) yield return new OracleAnswer(id, features[id] < 10 ? "low" : "high");
+            await Task.CompletedTask.ConfigureAwait(false);
+        }
+    }
+
+    [TestMethod]
+    public void APoolWithoutLabelsIsLabelledByTheOracleAndScoredEveryRound()
+    {
+        var ml = new MLContext(0);
+        var features = Enumerable.Range(0, 40).Select(i => (float)(i / 2.0)).ToArray();
+        var pool = ml.Data.LoadFromEnumerable(features.Select(f => new Row { Features = [f] }).ToList());
+        Assert.IsNull(pool.Schema.GetColumnOrNull("Label"));
+        var result = ml.ActiveLearning().Trainer(new ActiveLearningOptions
+        {
+            Strategy = AcquisitionStrategy.Margin,
+            InitialRowIds = [0, 39],
+            QuerySize = 4,
+            MaxRounds = 3,
+        }).Fit(ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 })),
+            pool, new ScriptedPerson(features));
+
+        CollectionAssert.AreEqual(new[] { 2, 6, 10, 14 }, result.Rounds.Select(r => r.LabelledCount).ToArray());
+        Assert.AreEqual("low", result.Labels[0]);
+        Assert.AreEqual("high", result.Labels[39]);
+        // Scoring the pool yourself with the final model needs a label column too (ML.NET's
+        // MapValueToKey asks for it even when predicting); its values do not matter.
+        var withLabel = ml.Data.LoadFromEnumerable(features.Select(f => new LabelledRow { Features = [f] }).ToList());
+        var predictions = result.Model.Transform(withLabel).GetColumn<uint>("PredictedLabel").ToArray();
+        Assert.HasCount(40, predictions);
+        Assert.AreNotEqual(predictions[0], predictions[39]);
+        Assert.AreEqual(predictions[0], predictions[2]);
+        Assert.AreEqual(predictions[39], predictions[37]);
+
+        // The stabilizing-predictions criterion scores a stop set of the same unlabelled pool.
+        var options = new ActiveLearningOptions { Strategy = AcquisitionStrategy.Entropy, InitialRowIds = [0, 39], QuerySize = 2, MaxRounds = 4 };
+        options.StoppingCriteria.Add(StoppingCriterion.StabilizingPredictions(threshold: 0.999, window: 10, stopSetSize: 20));
+        var watched = ml.ActiveLearning().Trainer(options).Fit(ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 })),
+            pool, new ScriptedPerson(features));
+        Assert.IsTrue(watched.Rounds.Skip(1).All(r => r.StopSetKappa is >= -1 and <= 1));
+    }
+
+    private sealed class LabelledRow
+    {
+        [VectorType(1)]
+        public float[] Features { get; set; } = [];
+
+        public string Label { get; set; } = "";
+    }
+}
