@@ -46,6 +46,23 @@ public sealed class UnlabelledPoolTests
         CollectionAssert.AreEqual(new[] { 2, 6, 10, 14 }, result.Rounds.Select(r => r.LabelledCount).ToArray());
         Assert.AreEqual("low", result.Labels[0]);
         Assert.AreEqual("high", result.Labels[39]);
+        // The labelled rows export with the person's labels.
+        var exported = result.LabelledData();
+        var labels = exported.GetColumn<ReadOnlyMemory<char>>("Label").Select(l => l.ToString()).ToArray();
+        var exportedFeatures = exported.GetColumn<float[]>("Features").Select(f => f[0]).ToArray();
+        Assert.HasCount(14, labels);
+        for (int i = 0; i < labels.Length; i++) Assert.AreEqual(exportedFeatures[i] < 10 ? "low" : "high", labels[i]);
+        string csv = Path.Combine(Path.GetTempPath(), $"energizer-labels-{Guid.NewGuid():N}.csv");
+        try
+        {
+            result.SaveLabelsCsv(csv);
+            Assert.HasCount(15, File.ReadAllLines(csv), "a header and 14 labels");
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
+
         // Scoring the pool yourself with the final model needs a label column too (ML.NET's
         // MapValueToKey asks for it even when predicting); its values do not matter.
         var withLabel = ml.Data.LoadFromEnumerable(features.Select(f => new LabelledRow { Features = [f] }).ToList());
