@@ -455,6 +455,8 @@ public sealed class ActiveLearningTrainer
                 IdColumnName = _options.IdColumnName,
                 BatchSize = _options.ScoringBatchSize,
                 EmbeddingColumnName = _options.EmbeddingColumnName,
+                LabelColumnName = _options.LabelColumnName,
+                LabelType = _options.LabelType,
             });
             var selection = TopKSelector.Select(scorer.Transform(_scoringPool), k, new SelectionOptions
             {

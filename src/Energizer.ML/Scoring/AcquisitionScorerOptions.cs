@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Energizer.ML.Acquisition;
 using Energizer.ML.Inference;
 
@@ -28,6 +29,16 @@ public sealed class AcquisitionScorerOptions
     /// <summary>A pool column (known-size vector of Single) to use as embeddings for diversity
     /// strategies, instead of the learner's penultimate layer.</summary>
     public string? EmbeddingColumnName { get; set; }
+
+    /// <summary>
+    /// The learner's label column. When the pool has none (a person will label it), the learner
+    /// scores the pool with one of missing values of <see cref="LabelType"/> added, because ML.NET's
+    /// <c>MapValueToKey</c> asks for the column even to predict. Default "Label".
+    /// </summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>The type of the missing-value label column added to a pool without one. Default text.</summary>
+    public DataViewType LabelType { get; set; } = TextDataViewType.Instance;
 
     /// <summary>Rows scored together. Default 256.</summary>
     public int BatchSize { get; set; } = 256;

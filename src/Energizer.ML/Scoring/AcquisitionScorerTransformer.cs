@@ -36,7 +36,27 @@ public sealed class AcquisitionScorerTransformer : ITransformer
     {
         if (Options.IdColumnName is { } id)
             IdReader.Check(poolSchema.GetColumnOrNull(id) ?? throw new ArgumentException($"Id column '{id}' is not in the pool.", nameof(poolSchema)));
-        return Options.Inference.Bind(Learner, poolSchema, Options.EmbeddingColumnName, Strategy.NeedsEmbeddings);
+        if (poolSchema.GetColumnOrNull(Options.LabelColumnName) is not null)
+            return Options.Inference.Bind(Learner, poolSchema, Options.EmbeddingColumnName, Strategy.NeedsEmbeddings);
+        var withLabel = MissingLabelView.SchemaOf(poolSchema, Options.LabelColumnName, Options.LabelType);
+        return new LabelFillingInference(Options.Inference.Bind(Learner, withLabel, Options.EmbeddingColumnName, Strategy.NeedsEmbeddings),
+            Options.LabelColumnName, Options.LabelType);
+    }
+
+    /// <summary>Binds a learner to a pool without the label column: its prepared view gets one of missing values.</summary>
+    private sealed class LabelFillingInference(BoundInference inner, string labelColumnName, DataViewType labelType) : BoundInference
+    {
+        public override int ClassCount => inner.ClassCount;
+
+        public override int Iterations => inner.Iterations;
+
+        public override int EmbeddingSize => inner.EmbeddingSize;
+
+        public override IDataView Prepare(IDataView pool) => inner.Prepare(new MissingLabelView(pool, labelColumnName, labelType));
+
+        public override InferenceReader CreateReader(DataViewRowCursor cursor) => inner.CreateReader(cursor);
+
+        public override IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema prepared) => inner.InputColumns(prepared);
     }
 
     /// <inheritdoc />
@@ -66,6 +86,8 @@ public sealed class AcquisitionScorerTransformer : ITransformer
         ArgumentNullException.ThrowIfNull(options);
         if (options.Strategy is null) throw new ArgumentException("AcquisitionScorerOptions.Strategy must be set.", nameof(options));
         if (options.Inference is null) throw new ArgumentException("AcquisitionScorerOptions.Inference must be set.", nameof(options));
+        if (string.IsNullOrEmpty(options.LabelColumnName) || options.LabelType is null)
+            throw new ArgumentException("AcquisitionScorerOptions.LabelColumnName and LabelType must be set.", nameof(options));
         if (options.BatchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "AcquisitionScorerOptions.BatchSize must be positive.");
         if (string.IsNullOrWhiteSpace(options.OutputColumnName))

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Energizer.ML.Loop;
+namespace Energizer.ML.Scoring;
 
 /// <summary>
 /// A pool without a label column (a person labels it) seen with one whose every value is missing
@@ -16,10 +16,7 @@ internal sealed class MissingLabelView : IDataView
     public MissingLabelView(IDataView pool, string labelColumnName, DataViewType labelType)
     {
         _pool = pool;
-        var builder = new DataViewSchema.Builder();
-        builder.AddColumns(pool.Schema);
-        builder.AddColumn(labelColumnName, labelType);
-        Schema = builder.ToSchema();
+        Schema = SchemaOf(pool.Schema, labelColumnName, labelType);
         _getter = labelType.RawType switch
         {
             var t when t == typeof(ReadOnlyMemory<char>) => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = ReadOnlyMemory<char>.Empty),
@@ -31,6 +28,15 @@ internal sealed class MissingLabelView : IDataView
             var t when t == typeof(bool) => (ValueGetter<bool>)((ref bool value) => value = false),
             _ => throw new NotSupportedException($"Label columns of type {labelType} are not supported (use text, a number, a bool or a key)."),
         };
+    }
+
+    /// <summary>The schema of such a view over a pool of <paramref name="poolSchema"/>.</summary>
+    public static DataViewSchema SchemaOf(DataViewSchema poolSchema, string labelColumnName, DataViewType labelType)
+    {
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(poolSchema);
+        builder.AddColumn(labelColumnName, labelType);
+        return builder.ToSchema();
     }
 
     public bool CanShuffle => false;

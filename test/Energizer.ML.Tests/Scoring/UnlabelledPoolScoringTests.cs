@@ -1,0 +1,55 @@
+using Energizer.ML.Acquisition;
+using Energizer.ML.Inference;
+using Energizer.ML.Torch;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Energizer.ML.Tests.Scoring;
+
+/// <summary>Scoring a pool that has no label column with a learner whose pipeline maps the label.</summary>
+[TestClass]
+public sealed class UnlabelledPoolScoringTests
+{
+    private sealed class Labelled
+    {
+        [VectorType(2)]
+        public float[] Features { get; set; } = [];
+
+        public string Label { get; set; } = "";
+    }
+
+    private sealed class Unlabelled
+    {
+        [VectorType(2)]
+        public float[] Features { get; set; } = [];
+    }
+
+    [TestMethod]
+    public void TheScorerGivesTheLearnerAMissingLabelColumnAndAddsNoneToItsOutput()
+    {
+        var ml = new MLContext(0);
+        var random = new Random(2);
+        var points = Enumerable.Range(0, 60).Select(_ => new[] { (float)random.NextDouble(), (float)random.NextDouble() }).ToArray();
+        var labelled = ml.Data.LoadFromEnumerable(points.Take(30).Select(p => new Labelled { Features = p, Label = p[0] > p[1] ? "right" : "left" }).ToList());
+        var pool = ml.Data.LoadFromEnumerable(points.Select(p => new Unlabelled { Features = p }).ToList());
+        var logistic = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 }))
+            .Fit(labelled);
+        var torch = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions { Network = Networks.Mlp([8], 0.3), Epochs = 3, Seed = 1 }))
+            .Fit(labelled);
+
+        foreach (var (learner, inference) in new (ITransformer, InferenceMode)[] { (logistic, InferenceMode.Deterministic), (torch, InferenceMode.McDropout(4, consistent: true, seed: 1)) })
+        {
+            var scored = ml.ActiveLearning().ScoreAcquisition(learner, AcquisitionStrategy.Margin, inference).Fit(pool).Transform(pool);
+            CollectionAssert.AreEqual(new[] { "Features", "Acquisition", "RowId" }, scored.Schema.Select(c => c.Name).ToArray(), inference.Name);
+            var margins = scored.GetColumn<float>("Acquisition").ToArray();
+            Assert.HasCount(60, margins);
+            Assert.IsTrue(margins.All(m => m is >= 0 and <= 1), inference.Name);
+            // Margin is highest near the boundary x = y.
+            int nearest = Enumerable.Range(0, 60).MinBy(i => Math.Abs(points[i][0] - points[i][1]));
+            int farthest = Enumerable.Range(0, 60).MaxBy(i => Math.Abs(points[i][0] - points[i][1]));
+            Assert.IsGreaterThan(margins[farthest], margins[nearest], inference.Name);
+        }
+    }
+}
