@@ -142,6 +142,14 @@ public sealed class ActiveLearningTrainer
             _state = (_options.CheckpointDirectory is { } dir ? Checkpoint.Load(dir, fingerprint) : null) ?? new Checkpoint { Fingerprint = fingerprint };
             foreach (var record in _state.Labels) _labels[record.RowId] = LabelValues.Parse(record.Label, _labelType);
             _previousStopSet = _state.PreviousStopSet;
+            if (_state.Finished && _state.Reports.Count > 0 && StopBeforeQuery(_state.Reports[^1].Round) is null)
+            {
+                // A finished run resumed with a larger budget or more rounds: its final fit becomes
+                // an ordinary round again (refitted, then it queries).
+                _log.Info(MessageSensitivity.None, $"Continuing a finished run from round {_state.Reports[^1].Round} ({_state.Reports[^1].StopReason}).");
+                _state.Reports.RemoveAt(_state.Reports.Count - 1);
+                _state.Finished = false;
+            }
             if (!_options.ResetWeights && _options.CheckpointDirectory is { } checkpoints && File.Exists(WarmStartPath(checkpoints)))
             {
                 using var stream = File.OpenRead(WarmStartPath(checkpoints));
@@ -544,8 +552,9 @@ public sealed class ActiveLearningTrainer
         }
 
         private string Fingerprint(DataViewSchema schema) =>
-            $"strategy={_options.Strategy.Name}; inference={_options.Inference.Name}; query={_options.QuerySize}; budget={_options.Budget}; "
-            + $"rounds={_options.MaxRounds}; initial={_options.InitialRowIds?.Count ?? _options.InitialLabelledCount}; seed={_options.Seed}; "
+            // QuerySize, Budget and MaxRounds are left out: a run may go on with more labels or rounds.
+            $"strategy={_options.Strategy.Name}; inference={_options.Inference.Name}; "
+            + $"initial={_options.InitialRowIds?.Count ?? _options.InitialLabelledCount}; seed={_options.Seed}; "
             + $"rows={_poolRows}; columns={string.Join(",", schema.Where(c => !c.IsHidden).Select(c => $"{c.Name}:{c.Type}"))}"
             + (_options.Featurizer is null ? "" : $"; featurizer fitted on {(_options.FitFeaturizerOnPool ? "the pool" : "the labelled rows")}");
 
