@@ -17,18 +17,10 @@ public sealed class TextCommitteeTests
         var reviews = ReviewsData.Load(Path.Combine(AppContext.BaseDirectory, "data", "finefoods_training.tsv")).Take(300).ToList();
         var labelled = ml.Data.LoadFromEnumerable(reviews.Take(150));
         var pool = ml.Data.LoadFromEnumerable(reviews.Skip(150));
-        // Each member fits its own featurizer and L-BFGS maximum entropy on its bootstrap resample.
+        // Each member fits its own featurizer and L-BFGS maximum entropy on its bootstrap resample (weak
+        // L2 only, as the Reviews sample: ML.NET's default predicts the majority class for every review).
         var committee = ml.ActiveLearning()
-            .Ensemble(_ => ReviewsLearner.Featurizer(ml)
-                .Append(ml.Transforms.Conversion.MapValueToKey("Label"))
-                .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options
-                {
-                    // Weak L2 only, as the Reviews sample: ML.NET's default L1 + L2 of 1 predicts the majority class for every review.
-                    NumberOfThreads = 1,
-                    L1Regularization = 0,
-                    L2Regularization = 0.01f,
-                })),
-                members: 3, bootstrap: true, seed: 2)
+            .Ensemble(_ => ReviewsLearner.Featurizer(ml).Append(Energizer.ML.Tests.Loop.TestLearners.MappedLogistic(ml, l2: 0.01f)), members: 3, bootstrap: true, seed: 2)
             .Fit(labelled);
         Assert.AreEqual(3, committee.Members.Count);
 
@@ -60,13 +52,8 @@ public sealed class TextCommitteeTests
         var reviews = ReviewsData.Load(Path.Combine(AppContext.BaseDirectory, "data", "finefoods_training.tsv"));
         var pool = ml.Data.LoadFromEnumerable(reviews.Take(200));
         var test = ml.Data.LoadFromEnumerable(reviews.Skip(3900));
-        var learner = ml.ActiveLearning().Ensemble(_ => ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options
-            {
-                NumberOfThreads = 1,
-                L1Regularization = 0,
-                L2Regularization = 0.01f,
-            })), members: 3, bootstrap: true, seed: 1);
+        // Weak L2 only, as the Reviews sample: ML.NET's default predicts the majority class for every review.
+        var learner = ml.ActiveLearning().Ensemble(_ => Energizer.ML.Tests.Loop.TestLearners.MappedLogistic(ml, l2: 0.01f), members: 3, bootstrap: true, seed: 1);
         var result = ml.ActiveLearning().Trainer(new Energizer.ML.Loop.ActiveLearningOptions
         {
             Strategy = AcquisitionStrategy.VoteEntropy,

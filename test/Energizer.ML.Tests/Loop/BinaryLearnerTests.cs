@@ -17,6 +17,10 @@ public sealed class BinaryLearnerTests
         public bool Label { get; set; }
     }
 
+    /// <summary>Weak regularization, one thread: with ML.NET's default a handful of rows in [0, 1]² give a flat model.</summary>
+    private static IEstimator<ITransformer> Logistic(MLContext ml) => ml.BinaryClassification.Trainers.LbfgsLogisticRegression(
+        new Microsoft.ML.Trainers.LbfgsLogisticRegressionBinaryTrainer.Options { L1Regularization = 0, L2Regularization = 0.001f, NumberOfThreads = 1 });
+
     /// <summary>Two noisy clusters, labelled by which side of x + y = 1 they fall.</summary>
     private static IDataView Points(MLContext ml, int count, int seed)
     {
@@ -41,13 +45,7 @@ public sealed class BinaryLearnerTests
             QuerySize = 5,
             MaxRounds = 3,
             Seed = 1,
-        }).Fit(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new Microsoft.ML.Trainers.LbfgsLogisticRegressionBinaryTrainer.Options
-        {
-            // Weak regularization: with ML.NET's default a handful of rows in [0, 1]² give a flat model.
-            L1Regularization = 0,
-            L2Regularization = 0.001f,
-            NumberOfThreads = 1,
-        }), pool, Oracles.FromLabelColumn("Label"), test);
+        }).Fit(Logistic(ml), pool, Oracles.FromLabelColumn("Label"), test);
 
         CollectionAssert.AreEqual(new[] { 10, 15, 20, 25 }, result.Rounds.Select(r => r.LabelledCount).ToArray());
         foreach (var round in result.Rounds)
@@ -73,9 +71,7 @@ public sealed class BinaryLearnerTests
             Seed = 2,
         };
         options.StoppingCriteria.Add(StoppingCriterion.StabilizingPredictions(threshold: 0.95, window: 2, stopSetSize: 100));
-        var result = ml.ActiveLearning().Trainer(options).Fit(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(
-            new Microsoft.ML.Trainers.LbfgsLogisticRegressionBinaryTrainer.Options { L1Regularization = 0, L2Regularization = 0.001f, NumberOfThreads = 1 }),
-            Points(ml, 300, 3), Oracles.FromLabelColumn("Label"));
+        var result = ml.ActiveLearning().Trainer(options).Fit(Logistic(ml), Points(ml, 300, 3), Oracles.FromLabelColumn("Label"));
         // Kappa needs a previous round's predictions: none in round 0, a value in [-1, 1] after.
         Assert.IsNull(result.Rounds[0].StopSetKappa);
         Assert.IsTrue(result.Rounds.Skip(1).All(r => r.StopSetKappa is >= -1 and <= 1));

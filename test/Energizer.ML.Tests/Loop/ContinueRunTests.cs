@@ -40,8 +40,7 @@ public sealed class ContinueRunTests
             QuerySize = 3,
             MaxRounds = rounds,
             CheckpointDirectory = checkpoints,
-        }).Fit(ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(
-            new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 })), pool, new Person());
+        }).Fit(TestLearners.MappedLogistic(ml), pool, new Person());
     }
 
     [TestMethod]

@@ -35,8 +35,7 @@ public sealed class MissingLabelTests
             InitialRowIds = [0, 3, 11],
             QuerySize = 2,
             MaxRounds = 20,
-        }).Fit(ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 })),
+        }).Fit(TestLearners.MappedLogistic(ml),
             pool, Oracles.FromLabelColumn("Label"));
 
         // Row 3 (initial) is rejected and never asked again; row 5 is rejected once when a query

@@ -39,8 +39,7 @@ public sealed class UnlabelledPoolTests
             InitialRowIds = [0, 39],
             QuerySize = 4,
             MaxRounds = 3,
-        }).Fit(ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 })),
+        }).Fit(TestLearners.MappedLogistic(ml),
             pool, new ScriptedPerson(features));
 
         CollectionAssert.AreEqual(new[] { 2, 6, 10, 14 }, result.Rounds.Select(r => r.LabelledCount).ToArray());
@@ -75,8 +74,7 @@ public sealed class UnlabelledPoolTests
         // The stabilizing-predictions criterion scores a stop set of the same unlabelled pool.
         var options = new ActiveLearningOptions { Strategy = AcquisitionStrategy.Entropy, InitialRowIds = [0, 39], QuerySize = 2, MaxRounds = 4 };
         options.StoppingCriteria.Add(StoppingCriterion.StabilizingPredictions(threshold: 0.999, window: 10, stopSetSize: 20));
-        var watched = ml.ActiveLearning().Trainer(options).Fit(ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 })),
+        var watched = ml.ActiveLearning().Trainer(options).Fit(TestLearners.MappedLogistic(ml),
             pool, new ScriptedPerson(features));
         Assert.IsTrue(watched.Rounds.Skip(1).All(r => r.StopSetKappa is >= -1 and <= 1));
     }

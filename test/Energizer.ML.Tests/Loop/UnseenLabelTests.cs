@@ -40,13 +40,7 @@ public sealed class UnseenLabelTests
             InitialRowIds = [0, 1, 3, 4],
             QuerySize = 26,
             MaxRounds = 1,
-        }).Fit(ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options
-            {
-                NumberOfThreads = 1,
-                L1Regularization = 0,
-                L2Regularization = 0.001f,
-            })), Line(ml, 30, 1), Oracles.FromLabelColumn("Label"), Line(ml, 30, 2));
+        }).Fit(TestLearners.MappedLogistic(ml, l2: 0.001f), Line(ml, 30, 1), Oracles.FromLabelColumn("Label"), Line(ml, 30, 2));
 
         var first = result.Rounds[0].Metrics!;
         Assert.AreEqual(10, first.UnseenLabelRows);

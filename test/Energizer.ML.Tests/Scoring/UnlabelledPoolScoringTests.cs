@@ -32,9 +32,7 @@ public sealed class UnlabelledPoolScoringTests
         var points = Enumerable.Range(0, 60).Select(_ => new[] { (float)random.NextDouble(), (float)random.NextDouble() }).ToArray();
         var labelled = ml.Data.LoadFromEnumerable(points.Take(30).Select(p => new Labelled { Features = p, Label = p[0] > p[1] ? "right" : "left" }).ToList());
         var pool = ml.Data.LoadFromEnumerable(points.Select(p => new Unlabelled { Features = p }).ToList());
-        var logistic = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 }))
-            .Fit(labelled);
+        var logistic = Energizer.ML.Tests.Loop.TestLearners.MappedLogistic(ml).Fit(labelled);
         var torch = ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions { Network = Networks.Mlp([8], 0.3), Epochs = 3, Seed = 1 }))
             .Fit(labelled);
