@@ -293,7 +293,15 @@ internal sealed class TorchBoundInference : BoundInference
                     bias = bias?.index_select(0, kept[g + 1][s]);
                 }
                 float scale = (float)(1 / (1 - _dropouts[chain[g].Dropout].Rate));
-                x = bias is null ? x.matmul(weight.t()).mul_(scale) : addmm(bias, x, weight.t(), beta: 1, alpha: scale);
+                if (bias is null)
+                {
+                    using var ownedScale = scale.ToScalar();
+                    x = x.matmul(weight.t()).mul_(ownedScale);
+                }
+                else
+                {
+                    x = addmm(bias, x, weight.t(), beta: 1, alpha: scale);
+                }
                 if (g + 1 < chain.Count)
                 {
                     for (int a = chain[g].Linear + 1; a < chain[g + 1].Dropout; a++) x = _layers[a].call(x);
@@ -358,7 +366,11 @@ internal sealed class TorchBoundInference : BoundInference
     /// </summary>
     private static Tensor FreshMask(long[] shape, double keep, Device device)
     {
-        if (device.type != DeviceType.CPU) return empty(shape, device: device).bernoulli_(keep).div_(keep);
+        if (device.type != DeviceType.CPU)
+        {
+            using var ownedKeep = keep.ToScalar();
+            return empty(shape, device: device).bernoulli_(keep).div_(ownedKeep);
+        }
         ulong state = (ulong)randint(long.MaxValue, [1], dtype: ScalarType.Int64).item<long>();
         return FreshMask(shape, state, keep, parallel: true);
     }
@@ -445,7 +457,8 @@ internal sealed class TorchBoundInference : BoundInference
         if (rate == 0) return ones(shape, device: device);
         double keep = 1 - rate;
         using var generator = new Generator((ulong)SeededHash.Bits(seed, SeededHash.StepStreams + 0xD0, layer), device: device);
-        return empty(shape, device: device).bernoulli_(keep, generator: generator).div_(keep);
+        using var ownedKeep = keep.ToScalar();
+        return empty(shape, device: device).bernoulli_(keep, generator: generator).div_(ownedKeep);
     }
 
     private Tensor NaivePasses(Tensor x)

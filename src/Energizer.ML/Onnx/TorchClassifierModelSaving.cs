@@ -8,7 +8,7 @@ namespace Energizer.ML.Onnx;
 
 /// <summary>
 /// Saves a <see cref="TorchClassifierTransformer"/> through <c>mlContext.Model.Save</c>. ML.NET's
-/// persistence internals are closed (DESIGN.md section 5), so the transformer hands its save to
+/// persistence internals are closed (docs/design.md, "Platform facts"), so the transformer hands its save to
 /// a chain of built-in, savable transformers that reproduce its output:
 /// <list type="number">
 /// <item>an <c>OnnxTransformer</c> over the exported network (it stores the ONNX bytes in the

@@ -6,7 +6,7 @@ namespace Energizer.ML.Scoring;
 /// <summary>
 /// Adds columns to a <see cref="SchemaShape"/>. ML.NET keeps SchemaShape.Column's constructor
 /// internal, so a CustomMapping estimator whose output schema definition holds the new columns
-/// builds their shapes (DESIGN.md section 5); its mapping never runs.
+/// builds their shapes (docs/design.md, "Platform facts"); its mapping never runs.
 /// </summary>
 internal static class SchemaShapes
 {

@@ -23,6 +23,9 @@ internal sealed class SparseFirstLayer : IDisposable
     private readonly Linear _linear;
     private EmbeddingBag? _bag;
 
+    // Tensor.add_(bias) would make its alpha of 1 as a Scalar that nothing owns (docs/design.md, "Owned scalars").
+    private readonly Scalar _one = 1.ToScalar();
+
     private SparseFirstLayer(Sequential network, Linear linear)
     {
         _network = network;
@@ -55,7 +58,7 @@ internal sealed class SparseFirstLayer : IDisposable
             BatchTensors.Rows(rows.Columns, rows.NonZeros, device),
             BatchTensors.Rows(rows.RowStarts, rows.Rows, device),
             BatchTensors.Rows(rows.Values, rows.NonZeros, device));
-        return _linear.bias is { } bias ? output.add_(bias) : output;
+        return _linear.bias is { } bias ? output.add_(bias, alpha: _one) : output;
     }
 
     /// <summary>The rest of the network (every layer after the first) on the first layer's output.</summary>
@@ -67,5 +70,9 @@ internal sealed class SparseFirstLayer : IDisposable
     }
 
     /// <summary>Frees the transposed weight.</summary>
-    public void Dispose() => _bag?.Dispose();
+    public void Dispose()
+    {
+        _bag?.Dispose();
+        _one.Dispose();
+    }
 }

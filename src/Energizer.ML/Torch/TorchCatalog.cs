@@ -6,7 +6,7 @@ namespace Energizer.ML.Torch;
 /// <c>mlContext.MulticlassClassification.Trainers.TorchClassifier(...)</c>.
 /// <para>
 /// MLContext access: the trainers catalog hides its <see cref="MLContext"/> behind an internal
-/// interface (DESIGN.md section 5), so the trainer works without it: the seed comes from
+/// interface (docs/design.md, "Platform facts"), so the trainer works without it: the seed comes from
 /// <see cref="TorchClassifierOptions.Seed"/> and log lines go to
 /// <see cref="TorchClassifierOptions.Log"/>, not to <c>mlContext.Log</c>. No reflection into
 /// ML.NET, so nothing breaks when its internals change.

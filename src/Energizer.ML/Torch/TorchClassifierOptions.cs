@@ -33,6 +33,18 @@ public sealed class TorchClassifierOptions
     /// <summary>The optimiser. Default <see cref="TorchOptimizer.Adam"/>.</summary>
     public TorchOptimizer Optimizer { get; set; } = TorchOptimizer.Adam;
 
+    /// <summary>
+    /// Adam's and AdamW's β₁, the decay of the running mean of gradients. Default 0.9.
+    /// </summary>
+    public double AdamBeta1 { get; set; } = 0.9;
+
+    /// <summary>
+    /// Adam's and AdamW's β₂, the decay of the running mean of squared gradients. Default 0.99:
+    /// the value TorchSharp's <c>optim.Adam</c> factory uses, which this library trained with
+    /// before it owned its optimisers (PyTorch's default is 0.999).
+    /// </summary>
+    public double AdamBeta2 { get; set; } = 0.99;
+
     /// <summary>Momentum of <see cref="TorchOptimizer.Sgd"/>. Default 0.9.</summary>
     public double Momentum { get; set; } = 0.9;
 
@@ -101,6 +113,8 @@ public sealed class TorchClassifierOptions
         if (BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be positive.");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
+        if (!(AdamBeta1 >= 0 && AdamBeta1 < 1)) throw new ArgumentOutOfRangeException(nameof(AdamBeta1), AdamBeta1, "AdamBeta1 must be in [0, 1).");
+        if (!(AdamBeta2 >= 0 && AdamBeta2 < 1)) throw new ArgumentOutOfRangeException(nameof(AdamBeta2), AdamBeta2, "AdamBeta2 must be in [0, 1).");
         if (Momentum < 0 || double.IsNaN(Momentum)) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Momentum must be zero or positive.");
         if (WeightDecay < 0 || double.IsNaN(WeightDecay)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be zero or positive.");
         if (EarlyStoppingPatience < 0)

@@ -82,7 +82,7 @@ internal static class TorchClassifierSchema
     /// <summary>
     /// <paramref name="input"/> with Score and PredictedLabel added. SchemaShape.Column's
     /// constructor is internal, so a never-run CustomMapping estimator with the wanted output
-    /// types builds the column shapes (DESIGN.md section 5).
+    /// types builds the column shapes (docs/design.md, "Platform facts").
     /// </summary>
     public static SchemaShape AddOutputColumns(SchemaShape input, SchemaShape.Column label)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Energizer.ML.Torch.Optimizers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -142,7 +143,7 @@ public sealed class TorchClassifierTrainer : IEstimator<TorchClassifierTransform
         Device device,
         CancellationToken token)
     {
-        using var optimizer = CreateOptimizer(network, options);
+        using var optimizer = OwnedOptimizer.Create(network.parameters(), options);
         using var classWeights = options.ClassWeights is null ? null : torch.tensor(options.ClassWeights, device: device);
         var loss = options.Loss ?? ((logits, labels) => nn.functional.cross_entropy(logits, labels, classWeights));
         int batchSize = options.BatchSize;
@@ -167,10 +168,10 @@ public sealed class TorchClassifierTrainer : IEstimator<TorchClassifierTransform
                     int rows = Math.Min(batchSize, train.Count - start);
                     train.Gather(order, start, rows, features, labels);
                     using var scope = torch.NewDisposeScope();
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     var output = loss(network.forward(BatchTensors.Rows(features, rows, train.FeatureCount, device)), BatchTensors.Rows(labels, rows, device));
                     output.backward();
-                    optimizer.step();
+                    optimizer.Step();
                     lossSum += output.item<float>() * rows;
                 }
                 double trainingLoss = lossSum / train.Count;
@@ -226,13 +227,6 @@ public sealed class TorchClassifierTrainer : IEstimator<TorchClassifierTransform
         }
         return (lossSum / data.Count, (double)correct / data.Count);
     }
-
-    private static optim.Optimizer CreateOptimizer(nn.Module<Tensor, Tensor> network, TorchClassifierOptions options) => options.Optimizer switch
-    {
-        TorchOptimizer.Adam => optim.Adam(network.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
-        TorchOptimizer.AdamW => optim.AdamW(network.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
-        _ => optim.SGD(network.parameters(), options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay),
-    };
 
     private static Dictionary<string, Tensor> Snapshot(nn.Module<Tensor, Tensor> network)
     {
