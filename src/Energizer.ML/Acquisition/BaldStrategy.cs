@@ -1,3 +1,5 @@
+using Energizer.ML.Numerics;
+
 namespace Energizer.ML.Acquisition;
 
 /// <summary>BALD (Houlsby et al. 2011): the mutual information between the label and the model parameters, H[mean p] − mean over passes of H[p]; in [0, ln C] (rounding negatives are clamped to 0), 0 when T = 1.</summary>

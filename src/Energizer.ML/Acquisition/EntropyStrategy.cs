@@ -1,3 +1,5 @@
+using Energizer.ML.Numerics;
+
 namespace Energizer.ML.Acquisition;
 
 /// <summary>Predictive entropy H[mean p] = −Σ_c p̄_c ln p̄_c, where p̄ is the mean over the T passes; in [0, ln C].</summary>

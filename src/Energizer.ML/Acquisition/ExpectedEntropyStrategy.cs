@@ -1,3 +1,5 @@
+using Energizer.ML.Numerics;
+
 namespace Energizer.ML.Acquisition;
 
 /// <summary>Expected entropy: the mean over the T passes of each pass's entropy; in [0, ln C] and never above <see cref="EntropyStrategy"/>.</summary>

@@ -1,3 +1,5 @@
+using Energizer.ML.Numerics;
+
 namespace Energizer.ML.Acquisition;
 
 /// <summary>Entropy and friends in nats, with 0·log 0 = 0, accumulated in double.</summary>

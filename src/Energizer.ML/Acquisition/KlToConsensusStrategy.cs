@@ -1,3 +1,5 @@
+using Energizer.ML.Numerics;
+
 namespace Energizer.ML.Acquisition;
 
 /// <summary>Query by committee (T = members): the mean over members of KL(p_member ‖ p̄), p̄ the consensus (mean) probabilities. This mean equals BALD's mutual information (H[p̄] − mean H[p]); it is computed here term by term, as the committee literature states it.</summary>

@@ -1,3 +1,5 @@
+using Energizer.ML.Numerics;
+
 namespace Energizer.ML.Acquisition;
 
 /// <summary>Least confidence: 1 − max_c p̄_c of the mean probabilities; in [0, 1 − 1/C].</summary>

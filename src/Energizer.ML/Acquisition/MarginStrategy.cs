@@ -1,3 +1,5 @@
+using Energizer.ML.Numerics;
+
 namespace Energizer.ML.Acquisition;
 
 /// <summary>Margin: 1 − (p̄₁ − p̄₂), where p̄₁ ≥ p̄₂ are the two largest mean class probabilities; in [0, 1], 1 for a tie. With one class there is no runner-up: p̄₂ = 0, so the score is 1 − p̄₁ = 0 (nothing to decide).</summary>

@@ -1,3 +1,5 @@
+using Energizer.ML.Numerics;
+
 namespace Energizer.ML.Acquisition;
 
 /// <summary>Mean standard deviation: the mean over classes of the population standard deviation (divided by T) of the class probability over the T passes; in [0, 0.5], 0 when T = 1.</summary>

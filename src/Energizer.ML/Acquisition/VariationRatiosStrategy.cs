@@ -1,3 +1,5 @@
+using Energizer.ML.Numerics;
+
 namespace Energizer.ML.Acquisition;
 
 /// <summary>Variation ratios: 1 − (votes for the modal argmax class) / T, each pass voting for its argmax (the lowest class among ties); in [0, 1 − 1/T] and 0 when T = 1.</summary>

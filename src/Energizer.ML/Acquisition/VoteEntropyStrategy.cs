@@ -1,3 +1,5 @@
+using Energizer.ML.Numerics;
+
 namespace Energizer.ML.Acquisition;
 
 /// <summary>Vote entropy (query by committee; T = committee members): the entropy of the share of members whose argmax (the lowest class among ties) is each class; in [0, ln min(C, T)].</summary>

@@ -1,4 +1,5 @@
 using Energizer.ML.Acquisition;
+using Energizer.ML.Numerics;
 using Energizer.ML.Torch;
 using Microsoft.ML;
 using TorchSharp;

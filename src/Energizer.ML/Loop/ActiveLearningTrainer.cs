@@ -1,3 +1,4 @@
+using Energizer.ML.Numerics;
 using System.Diagnostics;
 using Energizer.ML.Acquisition;
 using Energizer.ML.Scoring;

@@ -1,5 +1,6 @@
 using Energizer.ML.Acquisition;
 using Energizer.ML.Inference;
+using Energizer.ML.Numerics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

@@ -1,4 +1,5 @@
 using Energizer.ML.Acquisition;
+using Energizer.ML.Numerics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

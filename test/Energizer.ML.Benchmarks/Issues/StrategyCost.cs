@@ -1,4 +1,5 @@
 using Energizer.ML.Acquisition;
+using Energizer.ML.Numerics;
 
 namespace Energizer.ML.Benchmarks.Issues;
 

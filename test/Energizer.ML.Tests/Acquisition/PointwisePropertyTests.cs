@@ -1,5 +1,6 @@
 using CsCheck;
 using Energizer.ML.Acquisition;
+using Energizer.ML.Numerics;
 using static Energizer.ML.Tests.Acquisition.Tensors;
 
 namespace Energizer.ML.Tests.Acquisition;

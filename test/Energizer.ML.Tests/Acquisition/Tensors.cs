@@ -1,5 +1,6 @@
 using CsCheck;
 using Energizer.ML.Acquisition;
+using Energizer.ML.Numerics;
 
 namespace Energizer.ML.Tests.Acquisition;
 

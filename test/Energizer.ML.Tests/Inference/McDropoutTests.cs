@@ -1,5 +1,6 @@
 using Energizer.ML.Acquisition;
 using Energizer.ML.Inference;
+using Energizer.ML.Numerics;
 using Energizer.ML.Tests.Loop;
 using Energizer.ML.Torch;
 using Microsoft.ML;

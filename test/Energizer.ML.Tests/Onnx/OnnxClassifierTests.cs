@@ -1,5 +1,6 @@
 using Energizer.ML.Acquisition;
 using Energizer.ML.Inference;
+using Energizer.ML.Numerics;
 using Energizer.ML.Onnx;
 using Energizer.ML.Tests.Torch;
 using Energizer.ML.Torch;

@@ -1,4 +1,4 @@
-namespace Energizer.ML.Acquisition;
+namespace Energizer.ML.Numerics;
 
 /// <summary>
 /// Class probabilities of a batch of rows, T×N×C: T stochastic passes (1 for a deterministic
