@@ -46,7 +46,7 @@ internal sealed class McDropoutInference : InferenceMode
                     + "OnnxClassifier.FromTorch (which re-exports the network) or the TorchClassifier itself.", nameof(learner));
             // The same masks as the TorchClassifier's consistent MC-Dropout: seeded by (seed, layer).
             var consistent = Consistent
-                ? new Onnx.TorchOnnxExporter.ConsistentDropout(Iterations, (layer, row, rate) =>
+                ? new Torch.OnnxExport.OnnxNetworkWriter.ConsistentDropout(Iterations, (layer, row, rate) =>
                 {
                     using var masks = TorchBoundInference.ConsistentMasks(Seed, layer, Iterations, row, rate, TorchSharp.torch.CPU);
                     return masks.data<float>().ToArray();

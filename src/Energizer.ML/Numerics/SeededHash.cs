@@ -8,7 +8,7 @@ internal static class SeededHash
 {
     private const ulong Golden = 0x9E3779B97F4A7C15UL;
 
-    /// <summary>Stream of <see cref="Acquisition.AcquisitionStrategy.Random(int)"/>'s scores.</summary>
+    /// <summary>Stream of <c>AcquisitionStrategy.Random</c>'s scores.</summary>
     public const ulong RandomStream = 1;
 
     /// <summary>Stream of PowerBALD's Gumbel noise.</summary>

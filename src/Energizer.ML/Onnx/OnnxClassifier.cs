@@ -1,4 +1,5 @@
 using Energizer.ML.Torch;
+using Energizer.ML.Torch.OnnxExport;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
@@ -11,7 +12,7 @@ namespace Energizer.ML.Onnx;
 /// A classifier in ONNX scored with ONNX Runtime, as a learner for active learning: an exported
 /// TorchClassifier (<see cref="FromTorch"/>) or a classifier trained elsewhere
 /// (<see cref="Load(MLContext, string, OnnxClassifierOptions)"/>, e.g. from PyTorch). Its
-/// <see cref="Transform"/> adds <c>Score</c> row by row; <see cref="Inference.InferenceMode"/>'s
+/// <see cref="Transform"/> adds <c>Score</c> row by row; <c>InferenceMode</c>'s
 /// <c>Deterministic</c> and <c>McDropout</c> score pools through it in batches of
 /// <see cref="OnnxClassifierOptions.BatchSize"/> rows, on CUDA when available. MC-Dropout needs
 /// the model's dropout switch (<see cref="HasDropoutSwitch"/>); CoreSet and BADGE read its
@@ -102,7 +103,7 @@ public sealed class OnnxClassifier : ITransformer, IDisposable
     /// T passes of the batch (then it takes the batch repeated T times and has no dropout switch).
     /// Made once per setting and disposed with this classifier.
     /// </summary>
-    internal OnnxClassifier McDropoutVariant(double? rate, TorchOnnxExporter.ConsistentDropout? consistent, string key)
+    internal OnnxClassifier McDropoutVariant(double? rate, OnnxNetworkWriter.ConsistentDropout? consistent, string key)
     {
         if (_torch is null) throw new InvalidOperationException("Only an OnnxClassifier made with FromTorch can be re-exported.");
         lock (_variants)
@@ -111,7 +112,7 @@ public sealed class OnnxClassifier : ITransformer, IDisposable
             using var state = new MemoryStream(_torch.State);
             using var copy = TorchClassifierTransformer.Load(state, _torch.Network);
             var export = new OnnxExportOptions { InputName = Options.InputName, OutputName = Options.OutputName, TrainingModeName = Options.TrainingModeName, EmbeddingName = null };
-            var variant = new OnnxClassifier(this, TorchOnnxExporter.ExportMcDropout(copy.Network, FeatureCount, export, rate, consistent));
+            var variant = new OnnxClassifier(this, OnnxNetworkWriter.Write(copy.Network, FeatureCount, TorchOnnxExporter.Names(export), rate, consistent));
             _variants[key] = variant;
             return variant;
         }
@@ -165,7 +166,7 @@ public sealed class OnnxClassifier : ITransformer, IDisposable
         return _rowMapping.GetOutputSchema(inputSchema);
     }
 
-    /// <summary>A lazy view with <c>Score</c> added (one ONNX Runtime run per row; pools are scored in batches through <see cref="Inference.InferenceMode"/>).</summary>
+    /// <summary>A lazy view with <c>Score</c> added (one ONNX Runtime run per row; pools are scored in batches through <c>InferenceMode</c>).</summary>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);

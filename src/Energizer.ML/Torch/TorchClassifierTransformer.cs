@@ -102,16 +102,16 @@ public sealed class TorchClassifierTransformer : ITransformer, IDisposable
 
     /// <summary>
     /// Saves through <c>mlContext.Model.Save</c> as ONNX: the network is exported
-    /// (<see cref="Onnx.TorchOnnxExporter"/>) and saved by ML.NET's <c>OnnxTransformer</c>, followed by
+    /// (<c>Onnx.TorchOnnxExporter</c>) and saved by ML.NET's <c>OnnxTransformer</c>, followed by
     /// built-in steps that give <c>Score</c> (a vector of <see cref="ClassCount"/> probabilities) and
     /// <c>PredictedLabel</c> (this label key type and key values). <c>mlContext.Model.Load</c> returns
     /// that chain (it needs Microsoft.ML.OnnxTransformer and an ONNX Runtime native package, not this
     /// library); <c>Score</c> loses its slot-name annotation. A network with a layer ONNX export does not
     /// support throws <see cref="NotSupportedException"/>; <c>Model.Save</c> has then already created a
-    /// partial file, which <see cref="Onnx.ModelSavingExtensions.SaveAtomically"/> avoids. To keep the
+    /// partial file, which <c>mlContext.Model.SaveAtomically</c> avoids. To keep the
     /// TorchSharp network itself (e.g. to train further), use <see cref="Save(Stream)"/> and <see cref="Load"/>.
     /// </summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => Onnx.TorchClassifierModelSaving.Save(this, ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => TorchClassifierModelSaving.Save(this, ctx);
 
     /// <summary>
     /// Writes the weights, the options' numbers and names, the built-in network's description

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Energizer.ML.Onnx;
+namespace Energizer.ML.Torch.OnnxExport;
 
 /// <summary>
 /// The few protocol-buffer encodings an ONNX model needs (varints, length-delimited fields,

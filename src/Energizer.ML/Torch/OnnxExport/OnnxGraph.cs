@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Energizer.ML.Onnx;
+namespace Energizer.ML.Torch.OnnxExport;
 
 /// <summary>
 /// An ONNX graph under construction (nodes, initializers, inputs, outputs) and its serialisation

@@ -1,10 +1,10 @@
 using System.Reflection;
-using Energizer.ML.Torch;
+using Energizer.ML.Torch.OnnxExport;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 
-namespace Energizer.ML.Onnx;
+namespace Energizer.ML.Torch;
 
 /// <summary>
 /// Saves a <see cref="TorchClassifierTransformer"/> through <c>mlContext.Model.Save</c>. ML.NET's
@@ -38,7 +38,7 @@ internal static class TorchClassifierModelSaving
     public static void Save(TorchClassifierTransformer model, ModelSaveContext context)
     {
         // Export first: an unsupported layer fails here, before anything is written to the context.
-        byte[] onnx = TorchOnnxExporter.ExportSingleRow(model, model.FeatureColumnName, ProbabilitiesColumnName, OneHotColumnName);
+        byte[] onnx = OnnxNetworkWriter.ExportSingleRow(model, model.FeatureColumnName, ProbabilitiesColumnName, OneHotColumnName);
         string path = Path.Combine(Path.GetTempPath(), $"energizer-{Guid.NewGuid():N}.onnx");
         File.WriteAllBytes(path, onnx);
         var parts = new List<ITransformer>();
