@@ -58,14 +58,14 @@ public static class LearningCurveReport
         return (csv, png);
     }
 
-    /// <summary>The summary: labels needed for 90% and 95% test accuracy, area under the learning curve, final accuracy, mean query time.</summary>
+    /// <summary>The summary: labels needed for 90% and 95% test accuracy, mean accuracy over rounds (<c>ActiveLearningResult.MeanAccuracy</c>), final accuracy, mean query time.</summary>
     public static Table Table(IReadOnlyList<StrategyRun> runs, string title)
     {
         var table = new Table().Title(title)
             .AddColumn("Strategy")
             .AddColumn(new TableColumn("Labels for 90%").RightAligned())
             .AddColumn(new TableColumn("Labels for 95%").RightAligned())
-            .AddColumn(new TableColumn("Area under curve").RightAligned())
+            .AddColumn(new TableColumn("Mean acc.").RightAligned())
             .AddColumn(new TableColumn("Final accuracy").RightAligned())
             .AddColumn(new TableColumn("Mean query (s)").RightAligned());
         foreach (var run in runs)
@@ -74,7 +74,7 @@ public static class LearningCurveReport
                 run.Name,
                 Reached(run.LabelsToReach(0.90)),
                 Reached(run.LabelsToReach(0.95)),
-                run.Result.AreaUnderLearningCurve.ToString("F4", CultureInfo.InvariantCulture),
+                run.Result.MeanAccuracy.ToString("F4", CultureInfo.InvariantCulture),
                 run.FinalAccuracy.ToString("F4", CultureInfo.InvariantCulture),
                 run.MeanQuerySeconds.ToString("F3", CultureInfo.InvariantCulture));
         }

@@ -145,7 +145,7 @@ public static class DigitsApp
     {
         var (csv, png) = LearningCurveReport.WriteAll(runs, settings.OutputDirectory,
             $"Digits: {settings.InitialLabelled} random labels, then {settings.QuerySize} per query (seed {settings.Seed})");
-        var best = runs.MaxBy(r => r.Result.AreaUnderLearningCurve) ?? runs[0];
+        var best = runs.MaxBy(r => r.Result.MeanAccuracy) ?? runs[0];
         Digits.ModelPath = Path.Combine(settings.OutputDirectory, "model.bin");
         Digits.SaveModel(best.Result.Model, Digits.ModelPath);
 

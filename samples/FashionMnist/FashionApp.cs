@@ -102,7 +102,7 @@ public static class FashionApp
             (strategy, progress) => FashionMnist.RunActiveLearning(mlContext, pool, test, strategy, settings, progress));
         var (csv, png) = LearningCurveReport.WriteAll(runs, settings.OutputDirectory,
             $"Fashion-MNIST ConvNet: {settings.InitialLabelled} random labels, then {settings.QuerySize} per query (seed {settings.Seed})");
-        var best = runs.MaxBy(r => r.Result.AreaUnderLearningCurve) ?? runs[0];
+        var best = runs.MaxBy(r => r.Result.MeanAccuracy) ?? runs[0];
         FashionMnist.ModelPath = Path.Combine(settings.OutputDirectory, "model.bin");
         FashionMnist.SaveModel(best.Result.Model, FashionMnist.ModelPath);
         StrategyComparison.CreateConsole(output).Write(LearningCurveReport.Table(runs, "Active learning on Fashion-MNIST (test accuracy)"));

@@ -54,7 +54,7 @@ public static class ReviewsReport
     }
 
     /// <summary>
-    /// The summary, per strategy over its seeds: final and area under the curve (means), labels
+    /// The summary, per strategy over its seeds: final accuracy and mean accuracy over rounds (means over seeds), labels
     /// the mean curve needed to reach Random's final mean accuracy and the share of Random's labels
     /// that saves, the same per seed, and the mean query time.
     /// </summary>
@@ -66,12 +66,12 @@ public static class ReviewsReport
         int? baselineLabels = baselineCurve.Count == 0 ? null : baselineCurve[^1].Labelled;
         var table = new Table().Title("Active learning on fine-food reviews (test accuracy)")
             .Caption(target is null
-                ? "Final and Area: means over seeds."
+                ? "Final and Mean acc.: means over seeds."
                 : string.Create(CultureInfo.InvariantCulture, $"Labels for R: labels the mean curve needed to reach Random's final mean accuracy {target:F4} ({baselineLabels} labels); Saved: the share of those {baselineLabels} labels saved; Per seed: the same against Random's final accuracy on each seed."))
             .AddColumn("Strategy")
             .AddColumn(new TableColumn("Seeds").RightAligned())
             .AddColumn(new TableColumn("Final").RightAligned())
-            .AddColumn(new TableColumn("Area").RightAligned())
+            .AddColumn(new TableColumn("Mean acc.").RightAligned())
             .AddColumn(new TableColumn("Labels for R").RightAligned())
             .AddColumn(new TableColumn("Saved").RightAligned())
             .AddColumn(new TableColumn("Per seed").RightAligned())
@@ -89,7 +89,7 @@ public static class ReviewsReport
                 group.Key,
                 group.Count().ToString(CultureInfo.InvariantCulture),
                 (curve.Count == 0 ? double.NaN : curve[^1].Accuracy).ToString("F4", CultureInfo.InvariantCulture),
-                group.Average(r => r.Result.AreaUnderLearningCurve).ToString("F4", CultureInfo.InvariantCulture),
+                group.Average(r => r.Result.MeanAccuracy).ToString("F4", CultureInfo.InvariantCulture),
                 target is null ? "-" : Reached(reached),
                 group.Key != Baseline && reached is { } n && baselineLabels is { } b ? (1 - (double)n / b).ToString("P0", CultureInfo.InvariantCulture) : "-",
                 string.Join(" ", perSeed),

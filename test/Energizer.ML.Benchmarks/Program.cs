@@ -26,6 +26,7 @@ switch (args)
     case ["--partitions"]: Energizer.ML.Benchmarks.Issues.PartitionedScoring.Run(); return;
     case ["--partitions-child", var threads]: Energizer.ML.Benchmarks.Issues.PartitionedScoring.Child(int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture)); return;
     case ["--sparse"]: SparseRates(); return;
+    case ["--digits-protocol"]: Energizer.ML.Benchmarks.Issues.DigitsProtocol.Run(); return;
 }
 
 static void SparseRates()

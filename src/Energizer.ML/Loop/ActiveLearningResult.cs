@@ -52,6 +52,16 @@ public sealed class ActiveLearningResult
     public double AreaUnderLearningCurve => LearningCurve.Area(Rounds);
 
     /// <summary>
+    /// The mean evaluation micro-accuracy over the rounds, the initial fit included: the learning
+    /// curve summary modAL, baal and most papers report, and the one the samples' tables print. NaN
+    /// without an evaluation set.
+    /// </summary>
+    public double MeanAccuracy => LearningCurve.Summarize(Rounds, LearningCurveSummary.MeanAccuracy);
+
+    /// <summary>The learning curve as one number, by the definition <paramref name="summary"/> names.</summary>
+    public double SummarizeLearningCurve(LearningCurveSummary summary) => LearningCurve.Summarize(Rounds, summary);
+
+    /// <summary>
     /// The rows labelled before round <paramref name="round"/>'s fit (the initial set and the
     /// answers to queries of earlier rounds): the state to replay or restart from.
     /// </summary>

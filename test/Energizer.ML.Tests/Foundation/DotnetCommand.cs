@@ -21,9 +21,17 @@ internal static class DotnetCommand
     }
 
     /// <summary>Runs <c>dotnet</c> with <paramref name="arguments"/>; asserts it succeeds and returns its output.</summary>
-    public static string Run(string directory, params string[] arguments)
+    public static string Run(string directory, params string[] arguments) => Run(directory, new Dictionary<string, string?>(), arguments);
+
+    /// <summary>As <see cref="Run(string, string[])"/>, with <paramref name="environment"/> set (a null value removes the variable).</summary>
+    public static string Run(string directory, IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
         foreach (string argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";

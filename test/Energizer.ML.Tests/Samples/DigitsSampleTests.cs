@@ -49,7 +49,7 @@ public sealed partial class DigitsSampleTests
         }
 
         StringAssert.Contains(output, "Labels for");
-        StringAssert.Contains(output, "Area under");
+        StringAssert.Contains(output, "Mean acc.");
         StringAssert.Matches(output, TableRow("Random"));
         StringAssert.Matches(output, TableRow("BALD"));
         Assert.IsTrue(File.Exists(Path.Combine(_directory, "history-BALD.csv")));
