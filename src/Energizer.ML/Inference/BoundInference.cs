@@ -1,4 +1,3 @@
-using Energizer.ML.Acquisition;
 using Microsoft.ML;
 
 namespace Energizer.ML.Inference;

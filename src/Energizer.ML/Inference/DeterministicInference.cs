@@ -1,4 +1,3 @@
-using Energizer.ML.Acquisition;
 using Energizer.ML.Numerics;
 using Microsoft.ML;
 using Microsoft.ML.Data;

@@ -1,4 +1,3 @@
-using Energizer.ML.Acquisition;
 using Energizer.ML.Numerics;
 
 namespace Energizer.ML.Inference;

@@ -1,4 +1,3 @@
-using Energizer.ML.Acquisition;
 using Energizer.ML.Numerics;
 using Energizer.ML.Onnx;
 using Energizer.ML.Torch;

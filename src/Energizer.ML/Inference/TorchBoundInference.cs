@@ -1,4 +1,3 @@
-using Energizer.ML.Acquisition;
 using Energizer.ML.Numerics;
 using Energizer.ML.Torch;
 using Microsoft.ML;
