@@ -34,6 +34,15 @@ public abstract class AcquisitionStrategy
     public abstract void Score(AcquisitionBatch batch, Span<float> scores);
 
     /// <summary>
+    /// The interval every <see cref="Score"/> of this strategy lies in, for rows of <paramref name="classes"/>
+    /// classes over <paramref name="iterations"/> passes, or null when its scores have no fixed bounds (the default).
+    /// <see cref="Combine"/> scales each part by it, the same way for every batch.
+    /// </summary>
+    /// <param name="classes">C, the number of classes.</param>
+    /// <param name="iterations">T, the number of passes.</param>
+    public virtual (double Min, double Max)? ScoreRange(int classes, int iterations) => null;
+
+    /// <summary>
     /// Picks <paramref name="k"/> of the candidate rows, best first, returned as positions in
     /// <paramref name="candidates"/>. The default takes the top <paramref name="k"/> scores,
     /// ties broken by the lower row id.
@@ -120,8 +129,8 @@ public abstract class AcquisitionStrategy
     public static BadgeStrategy Badge(int seed = 0) => new(seed);
 
     /// <summary>
-    /// A weighted sum of rank-normalised scores: each part's scores are turned into ranks within
-    /// the batch scaled to [0, 1] (1 = that part's best row), then summed with the weights.
+    /// A weighted sum of normalised scores: each part's score is scaled to [0, 1] by its fixed
+    /// <see cref="ScoreRange"/> (1 = the most a row can score in that part), then summed with the weights.
     /// </summary>
     /// <param name="parts">The strategies and their weights.</param>
     public static CombinedStrategy Combine(params (AcquisitionStrategy Strategy, double Weight)[] parts) => new(parts);

@@ -25,6 +25,9 @@ public sealed class BadgeStrategy : AcquisitionStrategy
     public override string Name => "BADGE";
 
     /// <inheritdoc />
+    public override (double Min, double Max)? ScoreRange(int classes, int iterations) => Entropy.ScoreRange(classes, iterations);
+
+    /// <inheritdoc />
     public override bool IsBatchAware => true;
 
     /// <inheritdoc />

@@ -1,13 +1,21 @@
 namespace Energizer.ML.Acquisition;
 
 /// <summary>
-/// A weighted sum of rank-normalised scores. Each part's <see cref="AcquisitionStrategy.Score"/> is
-/// turned into a rank within the batch scaled to [0, 1] (0 for the part's lowest score, 1 for its
-/// highest, tied scores sharing their mean rank; a single row gets 1), so parts on different scales
-/// mix fairly. Ranks are relative to the batch they are computed on, so this strategy is batch-aware:
-/// the pool is pre-filtered by these batch-relative scores and the final pick re-ranks the candidates.
-/// Batch-aware parts contribute their pre-filter score, not their joint pick.
+/// A weighted sum of normalised scores. Each part's <see cref="AcquisitionStrategy.Score"/> is scaled to
+/// [0, 1] by the part's <see cref="AcquisitionStrategy.ScoreRange"/> for the batch's C classes and T passes
+/// (0 at the least it can score, 1 at the most), so parts on different scales mix, and summed with the weights.
+/// The scaling is the same for every batch, so a row's score depends on the row alone and the pick is the
+/// pool's top k whatever the batch size or pool order. Batch-aware parts contribute their pre-filter score,
+/// not their joint pick. Parts without a fixed range (power and softmax PowerBALD, strategies that do not
+/// override <see cref="AcquisitionStrategy.ScoreRange"/>) are refused when scored.
 /// </summary>
+/// <remarks>
+/// Ranking each part over the pool would need every row's scores before any row is scored: a second pass of
+/// inference over the pool (T passes each under MC-Dropout) and memory for the pool's scores, where the
+/// scorer streams once in O(k) (docs/design.md, "Architecture and the dependency rule"). Ranking inside a
+/// batch instead made the pick depend on the batch size and gave a batch's lone last row the best rank in
+/// every part; the fixed ranges avoid both.
+/// </remarks>
 public sealed class CombinedStrategy : AcquisitionStrategy
 {
     private readonly (AcquisitionStrategy Strategy, double Weight)[] _parts;
@@ -31,45 +39,33 @@ public sealed class CombinedStrategy : AcquisitionStrategy
     public override string Name => $"Combine({string.Join(" + ", _parts.Select(p => $"{p.Weight:G4}·{p.Strategy.Name}"))})";
 
     /// <inheritdoc />
-    public override bool IsBatchAware => true;
+    public override bool NeedsEmbeddings => _parts.Any(p => p.Strategy.NeedsEmbeddings);
 
     /// <inheritdoc />
-    public override bool NeedsEmbeddings => _parts.Any(p => p.Strategy.NeedsEmbeddings);
+    /// <remarks>Each part adds between min(w, 0) and max(w, 0).</remarks>
+    public override (double Min, double Max)? ScoreRange(int classes, int iterations) =>
+        (_parts.Sum(p => Math.Min(p.Weight, 0)), _parts.Sum(p => Math.Max(p.Weight, 0)));
 
     /// <inheritdoc />
     public override void Score(AcquisitionBatch batch, Span<float> scores)
     {
         CheckBatch(batch, scores);
+        int classes = batch.Probabilities.Classes, iterations = batch.Probabilities.Iterations;
         var total = new double[batch.Count];
         var partScores = new float[batch.Count];
         foreach (var (strategy, weight) in _parts)
         {
+            var (min, max) = strategy.ScoreRange(classes, iterations)
+                ?? throw new ArgumentException(
+                    $"Combine cannot scale {strategy.Name}: its scores have no fixed range (ScoreRange is null for C = {classes}, T = {iterations}).",
+                    nameof(batch));
             strategy.Score(batch, partScores);
-            var ranks = NormalisedRanks(partScores);
-            for (int n = 0; n < total.Length; n++) total[n] += weight * ranks[n];
+            for (int n = 0; n < total.Length; n++) total[n] += weight * Normalise(partScores[n], min, max);
         }
         for (int n = 0; n < total.Length; n++) scores[n] = (float)total[n];
     }
 
-    /// <summary>Ranks in [0, 1], 1 for the highest score; tied scores share their mean rank.</summary>
-    private static double[] NormalisedRanks(float[] scores)
-    {
-        var ranks = new double[scores.Length];
-        if (scores.Length == 1)
-        {
-            ranks[0] = 1;
-            return ranks;
-        }
-        var order = Enumerable.Range(0, scores.Length).ToArray();
-        Array.Sort(order, (a, b) => scores[a].CompareTo(scores[b]));
-        for (int start = 0; start < order.Length;)
-        {
-            int end = start + 1;
-            while (end < order.Length && scores[order[end]].CompareTo(scores[order[start]]) == 0) end++;
-            double rank = (start + end - 1) / 2.0 / (scores.Length - 1);
-            for (int i = start; i < end; i++) ranks[order[i]] = rank;
-            start = end;
-        }
-        return ranks;
-    }
+    /// <summary>The score scaled to [0, 1]; clamped because float scores may overshoot a bound by rounding; 0 when the range is a point.</summary>
+    private static double Normalise(double score, double min, double max) =>
+        max > min ? Math.Clamp((score - min) / (max - min), 0, 1) : 0;
 }

@@ -22,6 +22,9 @@ public sealed class CoreSetStrategy : AcquisitionStrategy
     public override string Name => "CoreSet";
 
     /// <inheritdoc />
+    public override (double Min, double Max)? ScoreRange(int classes, int iterations) => Entropy.ScoreRange(classes, iterations);
+
+    /// <inheritdoc />
     public override bool IsBatchAware => true;
 
     /// <inheritdoc />

@@ -13,6 +13,9 @@ public sealed class EntropyStrategy : PointwiseStrategy
     public override string Name => "Entropy";
 
     /// <inheritdoc />
+    public override (double Min, double Max)? ScoreRange(int classes, int iterations) => (0, Math.Log(classes));
+
+    /// <inheritdoc />
     protected override double ScoreRow(ProbabilityTensor probabilities, int row, long rowId, ReadOnlySpan<double> mean)
     {
         return InformationMath.Entropy(mean);

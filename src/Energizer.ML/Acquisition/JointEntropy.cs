@@ -76,18 +76,26 @@ internal sealed class JointEntropy
 
     /// <summary>
     /// Sampled: <paramref name="samples"/> configurations of the rows (each T×C) drawn from their joint,
-    /// stratified over ω (sample m uses pass m mod T), with seeded uniforms from <paramref name="stream"/>.
+    /// with seeded uniforms from <paramref name="stream"/>. The pass ω of sample m is m mod T for the whole
+    /// rounds of T samples and a uniform draw for the M mod T left over.
     /// </summary>
+    /// <remarks>
+    /// The weights 1/(M·p(r)) make the estimate unbiased only when the samples' passes are, on average, uniform.
+    /// A whole round visits every pass once, so its mean is unbiased with less variance than independent draws;
+    /// a partial round would give its first passes one sample too many (biased when M mod T ≠ 0, e.g. the
+    /// default M = 1000 with T = 30), so its samples draw their pass uniformly instead.
+    /// </remarks>
     public static JointEntropy Sampled(IReadOnlyList<double[]> rows, int iterations, int classes, int samples, int seed, ulong stream)
     {
         var products = new double[samples * iterations];
         var logScales = new double[samples];
         var weights = new double[samples];
         var chosen = new int[rows.Count];
+        int stratified = samples - (samples % iterations);
         long draw = 0;
         for (int m = 0; m < samples; m++)
         {
-            int omega = m % iterations;
+            int omega = m < stratified ? m % iterations : UniformPass(SeededHash.Uniform(seed, stream, draw++), iterations);
             for (int j = 0; j < rows.Count; j++)
                 chosen[j] = DrawClass(rows[j].AsSpan(omega * classes, classes), SeededHash.Uniform(seed, stream, draw++));
             var product = products.AsSpan(m * iterations, iterations);
@@ -142,6 +150,9 @@ internal sealed class JointEntropy
         }
         return entropy;
     }
+
+    /// <summary>⌊u·T⌋, kept below T: u just under 1 times T can round up to T.</summary>
+    private static int UniformPass(double u, int iterations) => Math.Min((int)(u * iterations), iterations - 1);
 
     private static int DrawClass(ReadOnlySpan<double> p, double u)
     {

@@ -13,6 +13,9 @@ public sealed class LeastConfidenceStrategy : PointwiseStrategy
     public override string Name => "LeastConfidence";
 
     /// <inheritdoc />
+    public override (double Min, double Max)? ScoreRange(int classes, int iterations) => (0, 1 - (1.0 / classes));
+
+    /// <inheritdoc />
     protected override double ScoreRow(ProbabilityTensor probabilities, int row, long rowId, ReadOnlySpan<double> mean)
     {
         double max = 0;

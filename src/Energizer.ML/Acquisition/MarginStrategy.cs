@@ -13,6 +13,9 @@ public sealed class MarginStrategy : PointwiseStrategy
     public override string Name => "Margin";
 
     /// <inheritdoc />
+    public override (double Min, double Max)? ScoreRange(int classes, int iterations) => (0, 1);
+
+    /// <inheritdoc />
     protected override double ScoreRow(ProbabilityTensor probabilities, int row, long rowId, ReadOnlySpan<double> mean)
     {
         double first = 0, second = 0;

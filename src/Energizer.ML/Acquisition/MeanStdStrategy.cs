@@ -13,6 +13,13 @@ public sealed class MeanStdStrategy : PointwiseStrategy
     public override string Name => "MeanStd";
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The class variances of a probability vector sum to at most 1 − 1/C, so by Cauchy–Schwarz the mean of
+    /// the C standard deviations is at most √(C(1 − 1/C))/C = √(C − 1)/C (reached when T is a multiple of C).
+    /// </remarks>
+    public override (double Min, double Max)? ScoreRange(int classes, int iterations) => (0, Math.Sqrt(classes - 1) / classes);
+
+    /// <inheritdoc />
     protected override double ScoreRow(ProbabilityTensor probabilities, int row, long rowId, ReadOnlySpan<double> mean)
     {
         double sum = 0;

@@ -48,6 +48,10 @@ public sealed class PowerBaldStrategy : AcquisitionStrategy
     public override string Name => $"{Mode}{BaseStrategy.Name}";
 
     /// <inheritdoc />
+    /// <remarks>Power and softmax scores carry unbounded Gumbel noise; softrank's pre-filter score is the base score.</remarks>
+    public override (double Min, double Max)? ScoreRange(int classes, int iterations) => Mode == PowerBaldMode.Softrank ? BaseStrategy.ScoreRange(classes, iterations) : null;
+
+    /// <inheritdoc />
     public override bool IsBatchAware => Mode == PowerBaldMode.Softrank;
 
     /// <inheritdoc />

@@ -31,6 +31,9 @@ public sealed class PreFilterStrategy : AcquisitionStrategy
     public override string Name => $"PreFilter({First.Name} top {ShortlistSize} → {Diversity.Name})";
 
     /// <inheritdoc />
+    public override (double Min, double Max)? ScoreRange(int classes, int iterations) => First.ScoreRange(classes, iterations);
+
+    /// <inheritdoc />
     public override bool IsBatchAware => true;
 
     /// <inheritdoc />

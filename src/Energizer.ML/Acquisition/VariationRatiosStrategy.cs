@@ -13,6 +13,10 @@ public sealed class VariationRatiosStrategy : PointwiseStrategy
     public override string Name => "VariationRatios";
 
     /// <inheritdoc />
+    /// <remarks>The modal class has at least ⌈T/C⌉ of the T votes.</remarks>
+    public override (double Min, double Max)? ScoreRange(int classes, int iterations) => (0, 1 - ((double)((iterations + classes - 1) / classes) / iterations));
+
+    /// <inheritdoc />
     protected override double ScoreRow(ProbabilityTensor probabilities, int row, long rowId, ReadOnlySpan<double> mean)
     {
         return 1 - ((double)ModalVotes(probabilities, row) / probabilities.Iterations);

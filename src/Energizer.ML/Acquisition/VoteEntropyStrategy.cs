@@ -13,6 +13,10 @@ public sealed class VoteEntropyStrategy : PointwiseStrategy
     public override string Name => "VoteEntropy";
 
     /// <inheritdoc />
+    /// <remarks>T votes fall in at most min(C, T) classes.</remarks>
+    public override (double Min, double Max)? ScoreRange(int classes, int iterations) => (0, Math.Log(Math.Min(classes, iterations)));
+
+    /// <inheritdoc />
     protected override double ScoreRow(ProbabilityTensor probabilities, int row, long rowId, ReadOnlySpan<double> mean)
     {
         Span<double> votes = mean.Length <= 256 ? stackalloc double[mean.Length] : new double[mean.Length];

@@ -61,10 +61,10 @@ public static class TorchRuntime
     {
         string? host = ElfVersions.FindHostLibStdCxx();
         if (host is null) return "TorchSharp's native library (libLibTorchSharp) failed to load.";
-        var defined = ElfVersions.ReadVersionDefinitions(File.ReadAllBytes(host));
+        var defined = ElfVersions.ReadVersionDefinitions(host);
         foreach (string library in FindLibTorchSharp(appDirectory))
         {
-            var missing = ElfVersions.ReadVersionNeeds(File.ReadAllBytes(library))
+            var missing = ElfVersions.ReadVersionNeeds(library)
                 .Where(n => !n.IsWeak && n.File.StartsWith("libstdc++", StringComparison.Ordinal) && !defined.Contains(n.Version))
                 .Select(n => n.Version)
                 .ToList();

@@ -100,6 +100,48 @@ public sealed class BatchBaldTests
     }
 
     [TestMethod]
+    public void SampledEstimateIsUnbiasedWhenTheSamplesAreNotAMultipleOfThePasses()
+    {
+        // T = 2, picked row A: pass 0 [1, 0], pass 1 [.5, .5]; new row B: pass 0 [1, 0], pass 1 [0, 1].
+        // p(y_A = 0) = (1 + .5)/2 = .75, p(y_A = 1) = .25.
+        // q(r, c) = ½ Σ_t P_r[t] p_t,B(c): r = 0: ½(1·[1, 0] + .5·[0, 1]) = [.5, .25]; r = 1: ½(0 + .5·[0, 1]) = [0, .25].
+        // Exact H(y_A, y_B) = −(.5 ln .5 + 2·.25 ln .25) = 1.5 ln 2 = 1.039721.
+        // One sample (M = 1, so M mod T = 1) estimates H by −(1/p(r)) Σ_c q ln q:
+        //   r = 0: −(.5 ln .5 + .25 ln .25)/.75 = 0.924196;  r = 1: −.25 ln .25/.25 = ln 4 = 1.386294.
+        // Drawing r from p(r) the mean is .75·0.924196 + .25·1.386294 = 1.039721, the exact value. Taking pass
+        // m mod T = 0 for the only sample always draws r = 0 and estimates 0.924196 whatever the seed.
+        var rows = new[] { new double[] { 1, 0, 0.5, 0.5 } };
+        double[] newRow = [1, 0, 0, 1];
+        const double R0 = 0.924196, R1 = 1.386294, Exact = 1.039721;
+        var estimates = Enumerable.Range(0, 4000)
+            .Select(seed => JointEntropy.Sampled(rows, 2, 2, 1, seed, stream: 7).EntropyWith(newRow, 2, new double[2]))
+            .ToArray();
+        foreach (double estimate in estimates)
+            Assert.IsTrue(Math.Abs(estimate - R0) < 1e-6 || Math.Abs(estimate - R1) < 1e-6, $"estimate {estimate} is neither r = 0's nor r = 1's");
+        // The estimates' standard deviation is (R1 − R0)·√(.75·.25) = 0.2; the mean of 4000 is within 0.0032 (one SE).
+        Assert.AreEqual(Exact, estimates.Average(), 0.015);
+    }
+
+    [TestMethod]
+    public void SampledEstimateConvergesToTheExactJointEntropy()
+    {
+        // For random tensors, the mean over seeds of estimates from M = T + 1 samples (never a multiple of T)
+        // must approach the brute-force joint entropy: within five standard errors of that mean.
+        Tensors.Probabilities(minT: 2, maxT: 4, maxN: 3, maxC: 3).Where(p => p.Rows >= 2).Sample(p =>
+        {
+            var rows = Enumerable.Range(0, p.Rows).Select(n => JointEntropy.RowProbabilities(p, n)).ToArray();
+            var estimates = Enumerable.Range(0, 1000)
+                .Select(seed => JointEntropy.Sampled(rows[..^1], p.Iterations, p.Classes, p.Iterations + 1, seed, stream: 3)
+                    .EntropyWith(rows[^1], p.Classes, new double[p.Classes]))
+                .ToArray();
+            double mean = estimates.Average();
+            double standardError = Math.Sqrt(estimates.Sum(e => (e - mean) * (e - mean)) / (estimates.Length - 1) / estimates.Length);
+            double exact = BruteForceJointEntropy(p, p.Rows);
+            Assert.AreEqual(exact, mean, (5 * standardError) + 1e-9, $"T = {p.Iterations}, C = {p.Classes}, N = {p.Rows}");
+        }, iter: 100, threads: 1);
+    }
+
+    [TestMethod]
     public void FirstPickIsBaldsTopRowAndPicksAreDistinct()
     {
         Tensors.Probabilities(minT: 2, maxN: 8, maxC: 3).Sample(p =>
