@@ -89,8 +89,7 @@ public static class DigitsApp
             return 1;
         }
         Directory.CreateDirectory(settings.OutputDirectory);
-        TorchRuntime.EnsureLoaded();
-        torch.set_num_threads(settings.Threads);
+        TorchRuntime.SetThreads(settings.Threads);
         var mlContext = new MLContext(settings.Seed);
         var (poolRows, testRows) = DigitsData.Split(rows, settings.Seed);
         var pool = mlContext.Data.LoadFromEnumerable(poolRows);

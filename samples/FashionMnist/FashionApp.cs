@@ -90,8 +90,7 @@ public static class FashionApp
             return 1;
         }
         Directory.CreateDirectory(settings.OutputDirectory);
-        TorchRuntime.EnsureLoaded();
-        torch.set_num_threads(settings.Threads);
+        TorchRuntime.SetThreads(settings.Threads);
         var mlContext = new MLContext(settings.Seed);
         var pool = mlContext.Data.LoadFromEnumerable(poolRows);
         var test = mlContext.Data.LoadFromEnumerable(testRows);

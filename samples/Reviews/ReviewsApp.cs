@@ -116,8 +116,7 @@ public static class ReviewsApp
         Directory.CreateDirectory(settings.OutputDirectory);
         if (settings.Learner == LearnerChoice.Mlp)
         {
-            TorchRuntime.EnsureLoaded();
-            torch.set_num_threads(threads);
+            TorchRuntime.SetThreads(threads);
         }
         var mlContext = new MLContext(settings.Seed);
         var pool = mlContext.Data.LoadFromEnumerable(poolRows);

@@ -51,6 +51,8 @@ internal sealed class MlpNetwork(int[] hiddenSizes, double dropout) : BuiltInNet
 
     public override nn.Module<Tensor, Tensor> Create(int featureCount, int classCount)
     {
+        // A factory may be the app's first TorchSharp call (a network built by hand before any fit).
+        TorchRuntime.EnsureLoaded();
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         int inputs = featureCount;
         for (int i = 0; i < hiddenSizes.Length; i++)
@@ -75,6 +77,7 @@ internal sealed class ConvNetwork(int channels, int height, int width, double dr
 
     public override nn.Module<Tensor, Tensor> Create(int featureCount, int classCount)
     {
+        TorchRuntime.EnsureLoaded();
         if (featureCount != channels * height * width)
             throw new ArgumentException(
                 $"ConvNet({channels}, {height}, {width}) needs {channels * height * width} features per row, the data has {featureCount}.",

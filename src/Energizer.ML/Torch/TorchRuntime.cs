@@ -14,8 +14,37 @@ public static class TorchRuntime
 {
     private static readonly Lazy<bool> Loaded = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>Loads TorchSharp's native code once; throws a clear error where it cannot load.</summary>
+    /// <summary>
+    /// Loads TorchSharp's native code once; throws a clear error where it cannot load. Call it
+    /// before your own first TorchSharp call (<c>torch.*</c>) in an app that references the
+    /// project rather than the package: TorchSharp's own loader would otherwise fail first, with a
+    /// misleading message about a missing libtorch-cpu reference. The library's own entry points
+    /// (fits, network factories, loads) call it themselves.
+    /// </summary>
     public static void EnsureLoaded() => _ = Loaded.Value;
+
+    /// <summary>
+    /// Loads TorchSharp if needed, then sets LibTorch's intra-op thread count. It is process-wide:
+    /// every network in the process trains and scores with it. For this library's small networks one
+    /// thread is as fast as two or faster, and keeps results reproducible (README, Benchmarks).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is not positive.</exception>
+    public static void SetThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(threads, 0);
+        EnsureLoaded();
+        torch.set_num_threads(threads);
+    }
+
+    /// <summary>LibTorch's intra-op thread count (loads TorchSharp if needed).</summary>
+    public static int Threads
+    {
+        get
+        {
+            EnsureLoaded();
+            return torch.get_num_threads();
+        }
+    }
 
     private static bool Load()
     {
