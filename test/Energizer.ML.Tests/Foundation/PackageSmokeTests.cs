@@ -49,11 +49,27 @@ public sealed class PackageSmokeTests
             string output = DotnetCommand.Run(app, "run", "-c", "Release");
             // [[1,2],[3,4]]^2 = [[1+6, 2+8], [3+12, 6+16]] = [[7,10],[15,22]]
             StringAssert.Contains(output, "result 7,10,15,22");
+
+            // A package folder under the app's directory (a vendored copy, a local packages
+            // folder) must not put C# source into the app: the default glob compiles every .cs below it.
+            CopyDirectory(cachedPackage, Path.Combine(app, "vendor", "energizer.ml"));
+            Assert.IsTrue(File.Exists(Path.Combine(app, "vendor", "energizer.ml", "buildTransitive", "LibTorchSharpPatcher.cs.txt")), "the task's source ships as text");
+            StringAssert.Contains(DotnetCommand.Run(app, "run", "-c", "Release"), "result 7,10,15,22");
         }
         finally
         {
             Directory.Delete(work, true);
             if (Directory.Exists(cachedPackage)) Directory.Delete(cachedPackage, true);
+        }
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
         }
     }
 

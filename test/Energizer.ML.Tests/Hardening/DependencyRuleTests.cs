@@ -28,7 +28,8 @@ public sealed class DependencyRuleTests
     public void EachFolderUsesOnlyTheFoldersAboveItInTheDataFlow()
     {
         string library = Path.Combine(Foundation.PackageSmokeTests.RepositoryRoot(), "src", "Energizer.ML");
-        var files = Directory.EnumerateFiles(library, "*.cs", SearchOption.AllDirectories)
+        var files = Directory.EnumerateFiles(library, "*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".cs.txt", StringComparison.Ordinal))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .ToList();
         var parse = new CSharpParseOptions(LanguageVersion.Preview, preprocessorSymbols: ["ENERGIZER_LIBRARY"]);
