@@ -71,12 +71,29 @@ public sealed class UnlabelledPoolTests
         Assert.AreEqual(predictions[0], predictions[2]);
         Assert.AreEqual(predictions[39], predictions[37]);
 
-        // The stabilizing-predictions criterion scores a stop set of the same unlabelled pool.
+        // The stabilizing-predictions criterion scores a stop set of the same unlabelled pool, here all 40 rows:
+        // round r's kappa is Cohen's kappa of the predictions of the learners of rounds r − 1 and r, fitted again
+        // here on the rows labelled before each fit (pool order, the person's labels).
         var options = new ActiveLearningOptions { Strategy = AcquisitionStrategy.Entropy, InitialRowIds = [0, 39], QuerySize = 2, MaxRounds = 4 };
-        options.StoppingCriteria.Add(StoppingCriterion.StabilizingPredictions(threshold: 0.999, window: 10, stopSetSize: 20));
+        options.StoppingCriteria.Add(StoppingCriterion.StabilizingPredictions(threshold: 0.999, window: 10, stopSetSize: 40));
         var watched = ml.ActiveLearning().Trainer(options).Fit(TestLearners.MappedLogistic(ml),
             pool, new ScriptedPerson(features));
-        Assert.IsTrue(watched.Rounds.Skip(1).All(r => r.StopSetKappa is >= -1 and <= 1));
+        var roundPredictions = watched.Rounds.Select(r =>
+        {
+            var rows = watched.LabelledBefore(r.Round).Order().Select(id => new LabelledRow { Features = [features[id]], Label = (string)watched.Labels[id] }).ToList();
+            return TestLearners.MappedLogistic(ml).Fit(ml.Data.LoadFromEnumerable(rows)).Transform(withLabel).GetColumn<uint>("PredictedLabel").ToArray();
+        }).ToArray();
+        Assert.IsNull(watched.Rounds[0].StopSetKappa);
+        for (int round = 1; round < watched.Rounds.Count; round++)
+            Assert.AreEqual(Kappa(roundPredictions[round - 1], roundPredictions[round]), watched.Rounds[round].StopSetKappa!.Value, 1e-12, $"round {round}");
+    }
+
+    /// <summary>Cohen's kappa (p_o − p_e)/(1 − p_e), p_e = Σ_c p_a(c)·p_b(c); 1 when both are one and the same class.</summary>
+    private static double Kappa(uint[] a, uint[] b)
+    {
+        double observed = a.Zip(b).Count(p => p.First == p.Second) / (double)a.Length;
+        double chance = a.Concat(b).Distinct().Sum(c => a.Count(x => x == c) / (double)a.Length * b.Count(x => x == c) / b.Length);
+        return chance >= 1 ? 1 : (observed - chance) / (1 - chance);
     }
 
     private sealed class LabelledRow

@@ -42,10 +42,12 @@ public sealed partial class DigitsSampleTests
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
         CollectionAssert.AreEqual(new[] { "Random", "Random", "Random", "BALD", "BALD", "BALD" }, rows.Select(r => r[0]).ToArray());
         CollectionAssert.AreEqual(new[] { 10, 15, 20, 10, 15, 20 }, rows.Select(r => int.Parse(r[2], CultureInfo.InvariantCulture)).ToArray());
+        // Every accuracy is a count of correct test digits over the test split's size.
+        var testRows = DigitsData.Split(DigitsData.Load(DataPath), seed: 0).Test;
         foreach (var row in rows)
         {
-            double accuracy = double.Parse(row[3], CultureInfo.InvariantCulture);
-            Assert.IsTrue(accuracy is >= 0 and <= 1, $"accuracy {accuracy} out of [0, 1]");
+            double correct = double.Parse(row[3], CultureInfo.InvariantCulture) * testRows.Count;
+            Assert.AreEqual(Math.Round(correct), correct, 1e-9, $"{row[0]} round {row[1]}: accuracy {row[3]} is not k/{testRows.Count}");
         }
 
         StringAssert.Contains(output, "Labels for");
@@ -54,11 +56,15 @@ public sealed partial class DigitsSampleTests
         StringAssert.Matches(output, TableRow("BALD"));
         Assert.IsTrue(File.Exists(Path.Combine(_directory, "history-BALD.csv")));
 
-        // Consumption: Predict with the saved model.
+        // Consumption: Predict with the saved model, the final model of the strategy the output names; counted
+        // here over the test split, its accuracy is that strategy's last one in the CSV.
         Digits.ModelPath = Path.Combine(_directory, "model.bin");
+        string best = Regex.Match(output, @"with (\w+)'s final model").Groups[1].Value;
+        double saved = testRows.Count(r => Digits.Predict(r).Digit == r.Label) / (double)testRows.Count;
+        Assert.AreEqual(double.Parse(rows.Last(r => r[0] == best)[3], CultureInfo.InvariantCulture), saved, 1e-12, best);
         var prediction = Digits.Predict(DigitsData.Load(DataPath)[0]);
-        Assert.IsTrue(prediction.Digit is >= 0 and <= 9, $"digit {prediction.Digit}");
         Assert.AreEqual(10, prediction.Score.Length);
+        Assert.AreEqual(Array.IndexOf(prediction.Score, prediction.Score.Max()), prediction.Digit, "the predicted digit is the most probable one");
         Assert.AreEqual(1.0, prediction.Score.Sum(), 1e-4);
     }
 

@@ -71,10 +71,21 @@ public sealed class FashionMnistSampleTests
         var rows = File.ReadAllLines(Path.Combine(output, "learning-curves.csv")).Skip(1).Select(l => l.Split(',')).ToList();
         CollectionAssert.AreEqual(new[] { "Random", "Random", "BALD", "BALD" }, rows.Select(r => r[0]).ToArray());
         CollectionAssert.AreEqual(new[] { "10", "15", "10", "15" }, rows.Select(r => r[2]).ToArray());
-        Assert.IsTrue(rows.All(r => double.Parse(r[3], CultureInfo.InvariantCulture) is >= 0 and <= 1));
+        // Every accuracy is a count of correct images out of the 20 test images.
+        foreach (var row in rows)
+        {
+            double correct = double.Parse(row[3], CultureInfo.InvariantCulture) * 20;
+            Assert.AreEqual(Math.Round(correct), correct, 1e-9, $"{row[0]} round {row[1]}: accuracy {row[3]} is not k/20");
+        }
         StringAssert.Contains(text, "Active learning on Fashion-MNIST");
         StringAssert.Contains(text, "Predict(first test image)");
-        Assert.IsTrue(File.Exists(Path.Combine(output, "model.bin")));
+        // The saved model is the final model of the strategy the output names: counted here over the test
+        // images, its accuracy is that strategy's last one in the CSV.
+        FashionMnist.ModelPath = Path.Combine(output, "model.bin");
+        string best = System.Text.RegularExpressions.Regex.Match(text, @"with (\w+)'s final model").Groups[1].Value;
+        var testRows = IdxReader.Read(Path.Combine(data, IdxReader.Files[2]), Path.Combine(data, IdxReader.Files[3]), 20);
+        double saved = testRows.Count(r => FashionMnist.Predict(r).PredictedLabel - 1 == r.Label) / 20.0;
+        Assert.AreEqual(double.Parse(rows.Last(r => r[0] == best)[3], CultureInfo.InvariantCulture), saved, 1e-12, best);
         // --onnx: the pool scored again through ONNX Runtime (CPU here, no GPU) gives the same entropies.
         var onnx = System.Text.RegularExpressions.Regex.Match(text, @"ONNX Runtime (CPU|CUDA) \d+ rows/s .*max \|score difference\| ([0-9.eE+-]+)\.");
         Assert.IsTrue(onnx.Success, text);

@@ -67,19 +67,30 @@ public sealed partial class ReviewsSampleTests
         CollectionAssert.AreEqual(new[] { "Random", "Random", "Random", "Random", "Random", "Random", "Margin", "Margin", "Margin", "Margin", "Margin", "Margin" },
             rows.Select(r => r[0]).ToArray());
         CollectionAssert.AreEqual(new[] { 10, 20, 30, 10, 20, 30, 10, 20, 30, 10, 20, 30 }, rows.Select(r => int.Parse(r[3], CultureInfo.InvariantCulture)).ToArray());
+        // Every accuracy is a count of correct reviews out of the 40 test reviews.
         foreach (var row in rows)
         {
-            double accuracy = double.Parse(row[4], CultureInfo.InvariantCulture);
-            Assert.IsTrue(accuracy is >= 0 and <= 1, $"accuracy {accuracy} out of [0, 1]");
+            double correct = double.Parse(row[4], CultureInfo.InvariantCulture) * 40;
+            Assert.AreEqual(Math.Round(correct), correct, 1e-9, $"{row[0]} seed {row[1]} round {row[2]}: accuracy {row[4]} is not k/40");
         }
         StringAssert.Contains(output, "Labels for");
-        StringAssert.Matches(output, TableRow("Random"));
-        StringAssert.Matches(output, TableRow("Margin"));
+        // The table's Final is the mean over seeds of the last accuracy; its Area the mean over seeds of the
+        // trapezoid area over 10, 20, 30 labels divided by the 20-label range: (a₁₀ + 2·a₂₀ + a₃₀)/4.
+        foreach (string strategy in new[] { "Random", "Margin" })
+        {
+            var match = TableRow(strategy).Match(output);
+            Assert.IsTrue(match.Success, output);
+            var seeds = rows.Where(r => r[0] == strategy).GroupBy(r => r[1])
+                .Select(g => g.Select(r => double.Parse(r[4], CultureInfo.InvariantCulture)).ToArray()).ToList();
+            // The table shows four decimals: equal to within half of the last one.
+            Assert.AreEqual(seeds.Average(a => a[2]), double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), 0.50001e-4, $"{strategy} final");
+            Assert.AreEqual(seeds.Average(a => (a[0] + (2 * a[1]) + a[2]) / 4), double.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), 0.50001e-4, $"{strategy} area");
+        }
         Assert.IsTrue(File.Exists(Path.Combine(_directory, "history-Margin-seed1.csv")));
         Assert.IsTrue(File.Exists(Path.Combine(_directory, "labels-Random-seed0.csv")));
     }
 
-    private static Regex TableRow(string strategy) => new($@"│ {strategy}\s+│\s+2 │\s+0\.\d{{4}} │\s+0\.\d{{4}} │");
+    private static Regex TableRow(string strategy) => new($@"│ {strategy}\s+│\s+2 │\s+(0\.\d{{4}}) │\s+(0\.\d{{4}}) │");
 
     [TestMethod]
     public async Task HelpDescribesTheOptions()

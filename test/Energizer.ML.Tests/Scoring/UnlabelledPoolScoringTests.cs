@@ -1,5 +1,6 @@
 using Energizer.ML.Acquisition;
 using Energizer.ML.Inference;
+using Energizer.ML.Scoring;
 using Energizer.ML.Torch;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -39,11 +40,14 @@ public sealed class UnlabelledPoolScoringTests
 
         foreach (var (learner, inference) in new (ITransformer, InferenceMode)[] { (logistic, InferenceMode.Deterministic), (torch, InferenceMode.McDropout(4, consistent: true, seed: 1)) })
         {
-            var scored = ml.ActiveLearning().ScoreAcquisition(learner, AcquisitionStrategy.Margin, inference).Fit(pool).Transform(pool);
-            CollectionAssert.AreEqual(new[] { "Features", "Acquisition", "RowId" }, scored.Schema.Select(c => c.Name).ToArray(), inference.Name);
+            var options = new AcquisitionScorerOptions { Strategy = AcquisitionStrategy.Margin, Inference = inference, MeanProbabilitiesColumnName = "Mean" };
+            var scored = ml.ActiveLearning().ScoreAcquisition(learner, options).Fit(pool).Transform(pool);
+            CollectionAssert.AreEqual(new[] { "Features", "Acquisition", "RowId", "Mean" }, scored.Schema.Select(c => c.Name).ToArray(), inference.Name);
             var margins = scored.GetColumn<float>("Acquisition").ToArray();
+            // Two classes: the margin is 1 − |p₀ − p₁| of the row's mean probabilities.
+            var expected = scored.GetColumn<float[]>("Mean").Select(p => (float)(1 - Math.Abs(p[0] - (double)p[1]))).ToArray();
             Assert.HasCount(60, margins);
-            Assert.IsTrue(margins.All(m => m is >= 0 and <= 1), inference.Name);
+            for (int i = 0; i < 60; i++) Assert.AreEqual(expected[i], margins[i], 1e-6f, $"{inference.Name}, row {i}");
             // Margin is highest near the boundary x = y.
             int nearest = Enumerable.Range(0, 60).MinBy(i => Math.Abs(points[i][0] - points[i][1]));
             int farthest = Enumerable.Range(0, 60).MaxBy(i => Math.Abs(points[i][0] - points[i][1]));
