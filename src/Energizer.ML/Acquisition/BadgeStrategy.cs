@@ -25,6 +25,9 @@ public sealed class BadgeStrategy : AcquisitionStrategy
     public override string Name => "BADGE";
 
     /// <inheritdoc />
+    public override string Fingerprint => FormattableString.Invariant($"BADGE(seed={Seed})");
+
+    /// <inheritdoc />
     public override bool IsBatchAware => true;
 
     /// <inheritdoc />

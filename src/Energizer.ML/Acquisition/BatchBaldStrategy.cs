@@ -30,6 +30,9 @@ public sealed class BatchBaldStrategy : AcquisitionStrategy
     public override string Name => "BatchBALD";
 
     /// <inheritdoc />
+    public override string Fingerprint => FormattableString.Invariant($"BatchBALD(samples={Samples}, seed={Seed})");
+
+    /// <inheritdoc />
     public override bool IsBatchAware => true;
 
     /// <inheritdoc />

@@ -48,6 +48,9 @@ public sealed class PowerBaldStrategy : AcquisitionStrategy
     public override string Name => $"{Mode}{BaseStrategy.Name}";
 
     /// <inheritdoc />
+    public override string Fingerprint => FormattableString.Invariant($"{Mode}({BaseStrategy.Fingerprint}, beta={Beta:R}, seed={Seed})");
+
+    /// <inheritdoc />
     public override bool IsBatchAware => Mode == PowerBaldMode.Softrank;
 
     /// <inheritdoc />

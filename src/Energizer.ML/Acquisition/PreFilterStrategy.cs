@@ -31,6 +31,9 @@ public sealed class PreFilterStrategy : AcquisitionStrategy
     public override string Name => $"PreFilter({First.Name} top {ShortlistSize} → {Diversity.Name})";
 
     /// <inheritdoc />
+    public override string Fingerprint => FormattableString.Invariant($"PreFilter({First.Fingerprint} top {ShortlistSize} → {Diversity.Fingerprint})");
+
+    /// <inheritdoc />
     public override bool IsBatchAware => true;
 
     /// <inheritdoc />

@@ -1,5 +1,6 @@
 using Energizer.ML.Numerics;
 using System.Diagnostics;
+using System.Security.Cryptography;
 using Energizer.ML.Acquisition;
 using Energizer.ML.Scoring;
 using Energizer.ML.Torch;
@@ -17,15 +18,32 @@ namespace Energizer.ML.Loop;
 /// </summary>
 /// <remarks>
 /// Rules: the last query is cut to the budget left; a round whose query is cut to nothing
-/// ends the loop. Rows the oracle skips stay unlabelled and can be selected again. With a
+/// ends the loop. Rows the oracle skips stay unlabelled and are not asked again. With a
 /// <see cref="ActiveLearningOptions.CheckpointDirectory"/>, the state is saved after every
 /// round and every label, and a later Fit with the same directory continues where it stopped;
 /// with learners that fit deterministically (a seeded TorchClassifier, L-BFGS) it then makes
 /// the same selections as an uninterrupted run.
+/// <para>
+/// Made with a learner and an oracle (<see cref="ActiveLearningCatalog.Trainer(ActiveLearningOptions, IEstimator{ITransformer}, IOracle, IDataView)"/>),
+/// it is also an ML.NET estimator: <see cref="Fit(IDataView)"/> runs the loop on the pool it is
+/// given, so <c>featurizer.Append(mlContext.ActiveLearning().Trainer(options, learner, oracle))</c>
+/// composes like any trainer.
+/// </para>
 /// </remarks>
-public sealed class ActiveLearningTrainer
+public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer>
 {
     private readonly MLContext _context;
+    private readonly IEstimator<ITransformer>? _learner;
+    private readonly IOracle? _oracle;
+    private readonly IDataView? _evaluation;
+
+    internal ActiveLearningTrainer(MLContext context, ActiveLearningOptions options, IEstimator<ITransformer> learner, IOracle oracle, IDataView? evaluation)
+        : this(context, options)
+    {
+        _learner = learner ?? throw new ArgumentNullException(nameof(learner));
+        _oracle = oracle ?? throw new ArgumentNullException(nameof(oracle));
+        _evaluation = evaluation;
+    }
 
     internal ActiveLearningTrainer(MLContext context, ActiveLearningOptions options)
     {
@@ -57,6 +75,34 @@ public sealed class ActiveLearningTrainer
 
     /// <summary>The options of this trainer.</summary>
     public ActiveLearningOptions Options { get; }
+
+    /// <summary>Called with the round after its warm-start weights are written, before the checkpoint naming them: tests kill the run there.</summary>
+    internal Action<int>? AfterWarmStartWeightsWritten { get; set; }
+
+    /// <summary>
+    /// Runs the loop over <paramref name="input"/> (the pool, as the pipeline's earlier steps give
+    /// it) with the learner, oracle and evaluation set this trainer was made with; see <see cref="FitAsync"/>.
+    /// The evaluation set must have the columns this trainer sees, after those steps.
+    /// </summary>
+    /// <returns>A transformer that scores like the final model and carries the run's result.</returns>
+    public ActiveLearningTransformer Fit(IDataView input)
+    {
+        var (learner, oracle) = LearnerAndOracle();
+        return new ActiveLearningTransformer(Fit(learner, input, oracle, _evaluation));
+    }
+
+    /// <summary>The final model's output schema: the featurizer's (when <see cref="ActiveLearningOptions.Featurizer"/> is set), then the learner's.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var (learner, _) = LearnerAndOracle();
+        return learner.GetOutputSchema(Options.Featurizer?.GetOutputSchema(inputSchema) ?? inputSchema);
+    }
+
+    private (IEstimator<ITransformer> Learner, IOracle Oracle) LearnerAndOracle() => _learner is { } learner && _oracle is { } oracle
+        ? (learner, oracle)
+        : throw new InvalidOperationException(
+            "This trainer was made without a learner and an oracle, so it cannot be fitted as an estimator: make it with "
+            + "mlContext.ActiveLearning().Trainer(options, learner, oracle, evaluation), or call Fit(learner, pool, oracle).");
 
     /// <summary>Runs the loop; see <see cref="FitAsync"/>.</summary>
     public ActiveLearningResult Fit(
@@ -139,8 +185,13 @@ public sealed class ActiveLearningTrainer
             _rowIdColumn = pool.Schema.GetColumnOrNull("RowId") is null ? "RowId" : "ActiveLearningRowId";
             _poolRows = PoolDraws.CountRows(pool);
             if (_poolRows == 0) throw new ArgumentException("The pool is empty.", nameof(pool));
-            string fingerprint = Fingerprint(pool.Schema);
+            var fingerprint = RunFingerprint.Of(_options, pool, _poolRows);
             _state = (_options.CheckpointDirectory is { } dir ? Checkpoint.Load(dir, fingerprint) : null) ?? new Checkpoint { Fingerprint = fingerprint };
+            string learnerSettings = RunFingerprint.Learner(learner, _options);
+            if (_state.Learner.Length > 0 && _state.Learner != learnerSettings)
+                _log.Warning(MessageSensitivity.None,
+                    $"The learner settings differ from the checkpoint's: {_state.Learner} in the checkpoint, {learnerSettings} in this run. The run resumes with this run's learner.");
+            _state.Learner = learnerSettings;
             foreach (var record in _state.Labels) _labels[record.RowId] = LabelValues.Parse(record.Label, _labelType);
             _previousStopSet = _state.PreviousStopSet;
             if (_state.Finished && _state.Reports.Count > 0 && StopBeforeQuery(_state.Reports[^1].Round) is null)
@@ -151,14 +202,27 @@ public sealed class ActiveLearningTrainer
                 _state.Reports.RemoveAt(_state.Reports.Count - 1);
                 _state.Finished = false;
             }
-            if (!_options.ResetWeights && _options.CheckpointDirectory is { } checkpoints && File.Exists(WarmStartPath(checkpoints)))
-            {
-                using var stream = File.OpenRead(WarmStartPath(checkpoints));
-                _warmStart = TorchClassifierTransformer.Load(stream, ((TorchClassifierTrainer)learner).Options.Network);
-            }
+            if (!_options.ResetWeights && _options.CheckpointDirectory is { } checkpoints && _state.WarmStart is { } weights)
+                _warmStart = LoadWarmStart(checkpoints, weights, ((TorchClassifierTrainer)learner).Options.Network);
         }
 
-        private static string WarmStartPath(string directory) => Path.Combine(directory, "energizer-warm-start.bin");
+        /// <summary>Reads the warm-start weights the checkpoint names, refusing a file that is missing or whose SHA-256 differs.</summary>
+        private static TorchClassifierTransformer LoadWarmStart(
+            string directory, Checkpoint.WarmStartRecord weights, Func<int, int, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>> network)
+        {
+            string path = Path.Combine(directory, weights.FileName);
+            if (!File.Exists(path))
+                throw new InvalidDataException($"{Checkpoint.PathIn(directory)} names the warm-start weights {path} of round {weights.Round}, which are missing. Restore them, or use another CheckpointDirectory.");
+            byte[] bytes = File.ReadAllBytes(path);
+            if (!string.Equals(Convert.ToHexString(SHA256.HashData(bytes)), weights.Sha256, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"{path}: its SHA-256 does not match the checkpoint's (round {weights.Round}). It was left untouched; restore it, or use another CheckpointDirectory.");
+            using var stream = new MemoryStream(bytes, writable: false);
+            return TorchClassifierTransformer.Load(stream, network);
+        }
+
+        private const string WarmStartFilePrefix = "energizer-warm-start-round-";
+
+        private static string WarmStartFileName(int round) => FormattableString.Invariant($"{WarmStartFilePrefix}{round}.bin");
 
         public async Task<ActiveLearningResult> ExecuteAsync(CancellationToken cancellationToken)
         {
@@ -211,8 +275,9 @@ public sealed class ActiveLearningTrainer
                     break;
                 }
                 _state.Pending = report;
-                SaveWarmStart();
+                SaveWarmStart(round);
                 Save();
+                RemoveOlderWarmStarts();
                 Complete(await LabelAsync(report, cancellationToken).ConfigureAwait(false));
             }
             return new ActiveLearningResult(model ?? throw new InvalidOperationException("No row was labelled, so no model could be fitted."),
@@ -325,20 +390,29 @@ public sealed class ActiveLearningTrainer
         }
 
         /// <summary>
-        /// Saves this round's weights for the next round's warm start, together with the round's
-        /// pending selection, so a resumed run warm-starts from the same weights.
+        /// Writes this round's weights for the next round's warm start under a name with the round,
+        /// and records their SHA-256 in the state the next <see cref="Save"/> writes with the
+        /// round's pending selection. Until that checkpoint is durable the previous checkpoint and
+        /// the weights it names are untouched, so a kill at any point resumes from a matching pair.
         /// </summary>
-        private void SaveWarmStart()
+        private void SaveWarmStart(int round)
         {
             if (_options.ResetWeights || _warmStart is not { } model || _options.CheckpointDirectory is not { } dir) return;
             Directory.CreateDirectory(dir);
-            string path = WarmStartPath(dir);
-            using (var stream = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                model.Save(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(path + ".tmp", path, overwrite: true);
+            using var weights = new MemoryStream();
+            model.Save(weights);
+            string name = WarmStartFileName(round);
+            Checkpoint.WriteDurably(Path.Combine(dir, name), weights.GetBuffer().AsSpan(0, (int)weights.Length));
+            _trainer.AfterWarmStartWeightsWritten?.Invoke(round);
+            _state.WarmStart = new Checkpoint.WarmStartRecord(round, name, Convert.ToHexString(SHA256.HashData(weights.GetBuffer().AsSpan(0, (int)weights.Length))));
+        }
+
+        /// <summary>Deletes warm-start weights the durable checkpoint no longer names (earlier rounds', or a killed run's newer ones).</summary>
+        private void RemoveOlderWarmStarts()
+        {
+            if (_state.WarmStart is not { } current || _options.CheckpointDirectory is not { } dir) return;
+            foreach (string path in Directory.EnumerateFiles(dir, WarmStartFilePrefix + "*.bin"))
+                if (Path.GetFileName(path) != current.FileName) File.Delete(path);
         }
 
         private (HashSet<long> Train, HashSet<long> Validation) SplitForValidation()
@@ -448,13 +522,15 @@ public sealed class ActiveLearningTrainer
 
         private (List<long> Ids, List<float> Scores) Query(ITransformer? model, int k)
         {
-            // Rows already labelled, and rows the oracle skipped or could not label: not asked again.
-            var labelled = _labels.Keys.Concat(_state.Unanswered).ToHashSet();
+            // Rows already labelled, and rows the oracle skipped or could not label: not asked again;
+            // only the labelled ones are centres for diversity strategies.
+            var labelled = _labels.Keys.ToHashSet();
+            var skipped = _state.Unanswered.ToHashSet();
             if (k <= 0) return ([], []);
             if (model is null)
             {
                 // Cold start: no model yet, so the first query is a seeded random draw.
-                var drawn = PoolDraws.Random(_pool, _options.IdColumnName, k, _options.Seed, SeededHash.DrawStream, labelled);
+                var drawn = PoolDraws.Random(_pool, _options.IdColumnName, k, _options.Seed, SeededHash.DrawStream, labelled.Union(skipped).ToHashSet());
                 return (drawn, [.. drawn.Select(_ => 0f)]);
             }
             var scorer = new AcquisitionScorerTransformer(model, new AcquisitionScorerOptions
@@ -471,6 +547,7 @@ public sealed class ActiveLearningTrainer
             {
                 IdColumnName = _options.IdColumnName,
                 Labelled = labelled,
+                Excluded = skipped,
                 Partitions = _options.ScoringPartitions,
                 CandidateCount = _options.CandidateCount,
             });
@@ -521,7 +598,7 @@ public sealed class ActiveLearningTrainer
             }
             catch (FormatException e)
             {
-                return $"Row {answer.RowId}: {e.Message} The row stays unlabelled.";
+                return $"Row {answer.RowId}, column '{_options.LabelColumnName}': {e.Message}; the row stays unlabelled.";
             }
             if (LabelValues.IsMissing(label, _labelType))
                 return $"Row {answer.RowId}: the label '{LabelValues.Format(label)}' is a missing value (NaN, empty text or key 0) in column '{_options.LabelColumnName}'; the row stays unlabelled.";
@@ -551,13 +628,6 @@ public sealed class ActiveLearningTrainer
         {
             if (_options.CheckpointDirectory is { } dir) _state.Save(dir);
         }
-
-        private string Fingerprint(DataViewSchema schema) =>
-            // QuerySize, Budget and MaxRounds are left out: a run may go on with more labels or rounds.
-            $"strategy={_options.Strategy.Name}; inference={_options.Inference.Name}; "
-            + $"initial={_options.InitialRowIds?.Count ?? _options.InitialLabelledCount}; seed={_options.Seed}; "
-            + $"rows={_poolRows}; columns={string.Join(",", schema.Where(c => !c.IsHidden).Select(c => $"{c.Name}:{c.Type}"))}"
-            + (_options.Featurizer is null ? "" : $"; featurizer fitted on {(_options.FitFeaturizerOnPool ? "the pool" : "the labelled rows")}");
 
         private static void CheckEvaluationSchema(DataViewSchema pool, DataViewSchema evaluation)
         {
