@@ -163,11 +163,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 AfterWarmStartWeightsWritten = trainer.AfterWarmStartWeightsWritten,
             };
             _state = _store.State;
-            string learnerSettings = RunFingerprint.Learner(learner, _options);
-            if (_state.Learner.Length > 0 && _state.Learner != learnerSettings)
-                _log.Warning(MessageSensitivity.None,
-                    $"The learner settings differ from the checkpoint's: {_state.Learner} in the checkpoint, {learnerSettings} in this run. The run resumes with this run's learner.");
-            _state.Learner = learnerSettings;
+            _store.RecordLearner(RunFingerprint.Learner(learner, _options), log);
             _ledger = new LabelLedger(trainer._context, _options, pool, labelType, _state);
             _evaluator = new RoundEvaluator(trainer._context, _options, log, pool, _scoringPool, _state);
             if (_state.Finished && _state.Reports.Count > 0 && StopBeforeQuery(_state.Reports[^1].Round) is null)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Energizer.ML.Torch;
+using Microsoft.ML.Runtime;
 using TorchSharp;
 
 namespace Energizer.ML.Loop;
@@ -8,7 +9,8 @@ namespace Energizer.ML.Loop;
 /// The run's state on disk: the checkpoint (when <see cref="ActiveLearningOptions.CheckpointDirectory"/>
 /// is set; otherwise only in memory) and the warm-start weights it names. Weights are written per
 /// round before the checkpoint naming them with their SHA-256, and older rounds' files are removed
-/// only once that checkpoint is durable, so a kill at any point leaves a consistent pair.
+/// only once that checkpoint is durable, so a kill at any point leaves a consistent pair
+/// (docs/design.md, "The loop and its checkpoints").
 /// </summary>
 internal sealed class CheckpointStore
 {
@@ -27,6 +29,15 @@ internal sealed class CheckpointStore
 
     /// <summary>Called with the round after its warm-start weights are written, before the checkpoint naming them: tests kill the run there.</summary>
     public Action<int>? AfterWarmStartWeightsWritten { get; init; }
+
+    /// <summary>Records the learner's settings; logs it when they differ from those of the run that wrote the checkpoint.</summary>
+    public void RecordLearner(string settings, IChannel log)
+    {
+        if (State.Learner.Length > 0 && State.Learner != settings)
+            log.Warning(MessageSensitivity.None,
+                $"The learner settings differ from the checkpoint's: {State.Learner} in the checkpoint, {settings} in this run. The run resumes with this run's learner.");
+        State.Learner = settings;
+    }
 
     /// <summary>Writes the state durably; nothing without a directory.</summary>
     public void Save()

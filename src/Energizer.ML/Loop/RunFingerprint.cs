@@ -12,7 +12,7 @@ namespace Energizer.ML.Loop;
 /// are left out: a run may go on with more labels or rounds. The learner's settings are left out
 /// too (a learner is any ML.NET estimator, whose settings cannot be read in general, and a
 /// resume with more epochs is legitimate); they are described by <see cref="Learner"/> and a
-/// change is logged.
+/// change is logged (docs/design.md, "The loop and its checkpoints").
 /// </summary>
 internal static class RunFingerprint
 {

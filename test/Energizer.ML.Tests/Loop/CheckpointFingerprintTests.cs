@@ -61,6 +61,20 @@ public sealed class CheckpointFingerprintTests
     }
 
     [TestMethod]
+    public void FingerprintsNameEveryParameter()
+    {
+        Assert.AreEqual("BADGE(seed=4)", AcquisitionStrategy.Badge(4).Fingerprint);
+        Assert.AreEqual("Softmax(BALD, beta=2.5, seed=3)", AcquisitionStrategy.PowerBald(2.5, PowerBaldMode.Softmax, 3).Fingerprint);
+        Assert.AreEqual("Combine(0.5·Random(seed=1) + 2·Margin)",
+            AcquisitionStrategy.Combine((AcquisitionStrategy.Random(1), 0.5), (AcquisitionStrategy.Margin, 2)).Fingerprint);
+        Assert.AreEqual("PreFilter(Entropy top 50 → BADGE(seed=2))",
+            AcquisitionStrategy.PreFilter(AcquisitionStrategy.Entropy, 50, AcquisitionStrategy.Badge(2)).Fingerprint);
+        Assert.AreEqual("MC-Dropout(T=20, consistent=True, p=0.25, inplace=False, seed=9)",
+            InferenceMode.McDropout(20, consistent: true, probability: 0.25, inplace: false, seed: 9).Fingerprint);
+        Assert.AreEqual("Deterministic", InferenceMode.Deterministic.Fingerprint);
+    }
+
+    [TestMethod]
     public void AnotherRandomSeedIsRefused() => InTempDirectory(dir =>
     {
         string message = Refusal(Options(dir, AcquisitionStrategy.Random(1)), Options(dir, AcquisitionStrategy.Random(2)));
