@@ -61,4 +61,16 @@ public sealed class ActiveLearningCatalog
 
     /// <summary>The active-learning loop: fit, score, select, label, over rounds.</summary>
     public ActiveLearningTrainer Trainer(ActiveLearningOptions options) => new(Context, options);
+
+    /// <summary>
+    /// The active-learning loop as an ML.NET estimator: <c>Fit(pool)</c> runs it with
+    /// <paramref name="learner"/> and <paramref name="oracle"/>, and returns a transformer that
+    /// scores like the final model, so it appends to a pipeline like any trainer.
+    /// </summary>
+    /// <param name="options">The loop's options.</param>
+    /// <param name="learner">The learner to fit each round.</param>
+    /// <param name="oracle">Gives labels.</param>
+    /// <param name="evaluation">Labelled rows to evaluate each round's model on, with the columns the trainer sees (after the pipeline's earlier steps).</param>
+    public ActiveLearningTrainer Trainer(ActiveLearningOptions options, IEstimator<ITransformer> learner, IOracle oracle, IDataView? evaluation = null) =>
+        new(Context, options, learner, oracle, evaluation);
 }

@@ -21,6 +21,14 @@ public abstract class AcquisitionStrategy
     /// <summary>A short name for reports and plots, e.g. "Entropy" or "BALD".</summary>
     public abstract string Name { get; }
 
+    /// <summary>
+    /// Every parameter that changes this strategy's scores or picks, as canonical text (e.g.
+    /// "Random(seed=1)"): two strategies with equal fingerprints select the same rows, so a
+    /// checkpoint is resumed only by a run whose strategy has its fingerprint. The default is
+    /// <see cref="Name"/>; strategies with parameters override it.
+    /// </summary>
+    public virtual string Fingerprint => Name;
+
     /// <summary>True when <see cref="Select"/> picks rows jointly rather than by the top scores.</summary>
     public virtual bool IsBatchAware => false;
 

@@ -28,6 +28,9 @@ public sealed class BadgeStrategy : AcquisitionStrategy
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => Entropy.ScoreRange(classes, iterations);
 
     /// <inheritdoc />
+    public override string Fingerprint => FormattableString.Invariant($"BADGE(seed={Seed})");
+
+    /// <inheritdoc />
     public override bool IsBatchAware => true;
 
     /// <inheritdoc />

@@ -33,6 +33,9 @@ public sealed class BatchBaldStrategy : AcquisitionStrategy
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => Bald.ScoreRange(classes, iterations);
 
     /// <inheritdoc />
+    public override string Fingerprint => FormattableString.Invariant($"BatchBALD(samples={Samples}, seed={Seed})");
+
+    /// <inheritdoc />
     public override bool IsBatchAware => true;
 
     /// <inheritdoc />

@@ -39,6 +39,10 @@ public sealed class CombinedStrategy : AcquisitionStrategy
     public override string Name => $"Combine({string.Join(" + ", _parts.Select(p => $"{p.Weight:G4}·{p.Strategy.Name}"))})";
 
     /// <inheritdoc />
+    public override string Fingerprint =>
+        $"Combine({string.Join(" + ", _parts.Select(p => FormattableString.Invariant($"{p.Weight:R}·{p.Strategy.Fingerprint}")))})";
+
+    /// <inheritdoc />
     public override bool NeedsEmbeddings => _parts.Any(p => p.Strategy.NeedsEmbeddings);
 
     /// <inheritdoc />

@@ -52,6 +52,9 @@ public sealed class PowerBaldStrategy : AcquisitionStrategy
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => Mode == PowerBaldMode.Softrank ? BaseStrategy.ScoreRange(classes, iterations) : null;
 
     /// <inheritdoc />
+    public override string Fingerprint => FormattableString.Invariant($"{Mode}({BaseStrategy.Fingerprint}, beta={Beta:R}, seed={Seed})");
+
+    /// <inheritdoc />
     public override bool IsBatchAware => Mode == PowerBaldMode.Softrank;
 
     /// <inheritdoc />

@@ -34,6 +34,9 @@ public sealed class PreFilterStrategy : AcquisitionStrategy
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => First.ScoreRange(classes, iterations);
 
     /// <inheritdoc />
+    public override string Fingerprint => FormattableString.Invariant($"PreFilter({First.Fingerprint} top {ShortlistSize} → {Diversity.Fingerprint})");
+
+    /// <inheritdoc />
     public override bool IsBatchAware => true;
 
     /// <inheritdoc />

@@ -41,6 +41,12 @@ public abstract class InferenceMode
     public abstract string Name { get; }
 
     /// <summary>
+    /// Every parameter that changes this mode's probabilities, as canonical text: a checkpoint is
+    /// resumed only by a run whose inference mode has its fingerprint. The default is <see cref="Name"/>.
+    /// </summary>
+    public virtual string Fingerprint => Name;
+
+    /// <summary>
     /// Binds this mode to a fitted learner for pools of <paramref name="poolSchema"/>; throws a
     /// clear error when the learner does not fit this mode (saying what to use instead).
     /// </summary>

@@ -110,4 +110,32 @@ public sealed class ActiveLearningOptions
 
     /// <summary>Valid labels; oracle answers outside it are rejected. Null: any label of the right type.</summary>
     public IReadOnlyCollection<string>? ValidLabels { get; set; }
+
+    /// <summary>Throws, naming the option, when these options cannot make a run (as the trainer's <c>options</c> argument).</summary>
+    internal void Validate()
+    {
+        const string ParameterName = "options";
+        if (Strategy is null) throw new ArgumentException("ActiveLearningOptions.Strategy must be set.", ParameterName);
+        if (Inference is null) throw new ArgumentException("ActiveLearningOptions.Inference must be set.", ParameterName);
+        if (QuerySize <= 0)
+            throw new ArgumentOutOfRangeException(ParameterName, QuerySize, "ActiveLearningOptions.QuerySize must be at least 1.");
+        if (InitialLabelledCount < 0)
+            throw new ArgumentOutOfRangeException(ParameterName, InitialLabelledCount, "ActiveLearningOptions.InitialLabelledCount must not be negative.");
+        int initial = InitialRowIds?.Count ?? InitialLabelledCount;
+        if (Budget is { } budget && budget < initial)
+            throw new ArgumentOutOfRangeException(ParameterName, budget,
+                $"ActiveLearningOptions.Budget ({budget}) is smaller than the initial labelled set ({initial}).");
+        if (MaxRounds is < 0)
+            throw new ArgumentOutOfRangeException(ParameterName, MaxRounds, "ActiveLearningOptions.MaxRounds must not be negative.");
+        if (ValidationFraction is < 0 or >= 1)
+            throw new ArgumentOutOfRangeException(ParameterName, ValidationFraction, "ActiveLearningOptions.ValidationFraction must be in [0, 1).");
+        if (EpochsPerRound is <= 0)
+            throw new ArgumentOutOfRangeException(ParameterName, EpochsPerRound, "ActiveLearningOptions.EpochsPerRound must be at least 1.");
+        if (FitFeaturizerOnPool && Featurizer is null)
+            throw new ArgumentException("ActiveLearningOptions.FitFeaturizerOnPool needs ActiveLearningOptions.Featurizer: the featurizer to fit on the pool.", ParameterName);
+        if (StoppingCriteria.Any(c => c.NeedsValidation) && ValidationFraction == 0)
+            throw new ArgumentException(
+                $"Stopping criterion {StoppingCriteria.First(c => c.NeedsValidation).Name} needs validation rows: set ActiveLearningOptions.ValidationFraction above 0.",
+                ParameterName);
+    }
 }

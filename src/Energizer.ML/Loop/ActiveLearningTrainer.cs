@@ -2,7 +2,6 @@ using Energizer.ML.Numerics;
 using System.Diagnostics;
 using Energizer.ML.Acquisition;
 using Energizer.ML.Scoring;
-using Energizer.ML.Torch;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -17,46 +16,70 @@ namespace Energizer.ML.Loop;
 /// </summary>
 /// <remarks>
 /// Rules: the last query is cut to the budget left; a round whose query is cut to nothing
-/// ends the loop. Rows the oracle skips stay unlabelled and can be selected again. With a
+/// ends the loop. Rows the oracle skips stay unlabelled and are not asked again. With a
 /// <see cref="ActiveLearningOptions.CheckpointDirectory"/>, the state is saved after every
 /// round and every label, and a later Fit with the same directory continues where it stopped;
 /// with learners that fit deterministically (a seeded TorchClassifier, L-BFGS) it then makes
 /// the same selections as an uninterrupted run.
+/// <para>
+/// Made with a learner and an oracle (<see cref="ActiveLearningCatalog.Trainer(ActiveLearningOptions, IEstimator{ITransformer}, IOracle, IDataView)"/>),
+/// it is also an ML.NET estimator: <see cref="Fit(IDataView)"/> runs the loop on the pool it is
+/// given, so <c>featurizer.Append(mlContext.ActiveLearning().Trainer(options, learner, oracle))</c>
+/// composes like any trainer.
+/// </para>
 /// </remarks>
-public sealed class ActiveLearningTrainer
+public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer>
 {
     private readonly MLContext _context;
+    private readonly IEstimator<ITransformer>? _learner;
+    private readonly IOracle? _oracle;
+    private readonly IDataView? _evaluation;
+
+    internal ActiveLearningTrainer(MLContext context, ActiveLearningOptions options, IEstimator<ITransformer> learner, IOracle oracle, IDataView? evaluation)
+        : this(context, options)
+    {
+        _learner = learner ?? throw new ArgumentNullException(nameof(learner));
+        _oracle = oracle ?? throw new ArgumentNullException(nameof(oracle));
+        _evaluation = evaluation;
+    }
 
     internal ActiveLearningTrainer(MLContext context, ActiveLearningOptions options)
     {
         _context = context;
         Options = options ?? throw new ArgumentNullException(nameof(options));
-        if (options.Strategy is null) throw new ArgumentException("ActiveLearningOptions.Strategy must be set.", nameof(options));
-        if (options.Inference is null) throw new ArgumentException("ActiveLearningOptions.Inference must be set.", nameof(options));
-        if (options.QuerySize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(options), options.QuerySize, "ActiveLearningOptions.QuerySize must be at least 1.");
-        if (options.InitialLabelledCount < 0)
-            throw new ArgumentOutOfRangeException(nameof(options), options.InitialLabelledCount, "ActiveLearningOptions.InitialLabelledCount must not be negative.");
-        int initial = options.InitialRowIds?.Count ?? options.InitialLabelledCount;
-        if (options.Budget is { } budget && budget < initial)
-            throw new ArgumentOutOfRangeException(nameof(options), budget,
-                $"ActiveLearningOptions.Budget ({budget}) is smaller than the initial labelled set ({initial}).");
-        if (options.MaxRounds is < 0)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxRounds, "ActiveLearningOptions.MaxRounds must not be negative.");
-        if (options.ValidationFraction is < 0 or >= 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.ValidationFraction, "ActiveLearningOptions.ValidationFraction must be in [0, 1).");
-        if (options.EpochsPerRound is <= 0)
-            throw new ArgumentOutOfRangeException(nameof(options), options.EpochsPerRound, "ActiveLearningOptions.EpochsPerRound must be at least 1.");
-        if (options.FitFeaturizerOnPool && options.Featurizer is null)
-            throw new ArgumentException("ActiveLearningOptions.FitFeaturizerOnPool needs ActiveLearningOptions.Featurizer: the featurizer to fit on the pool.", nameof(options));
-        if (options.StoppingCriteria.Any(c => c.NeedsValidation) && options.ValidationFraction == 0)
-            throw new ArgumentException(
-                $"Stopping criterion {options.StoppingCriteria.First(c => c.NeedsValidation).Name} needs validation rows: set ActiveLearningOptions.ValidationFraction above 0.",
-                nameof(options));
+        options.Validate();
     }
 
     /// <summary>The options of this trainer.</summary>
     public ActiveLearningOptions Options { get; }
+
+    /// <summary>Called with the round after its warm-start weights are written, before the checkpoint naming them: tests kill the run there.</summary>
+    internal Action<int>? AfterWarmStartWeightsWritten { get; set; }
+
+    /// <summary>
+    /// Runs the loop over <paramref name="input"/> (the pool, as the pipeline's earlier steps give
+    /// it) with the learner, oracle and evaluation set this trainer was made with; see <see cref="FitAsync"/>.
+    /// The evaluation set must have the columns this trainer sees, after those steps.
+    /// </summary>
+    /// <returns>A transformer that scores like the final model and carries the run's result.</returns>
+    public ActiveLearningTransformer Fit(IDataView input)
+    {
+        var (learner, oracle) = LearnerAndOracle();
+        return new ActiveLearningTransformer(Fit(learner, input, oracle, _evaluation));
+    }
+
+    /// <summary>The final model's output schema: the featurizer's (when <see cref="ActiveLearningOptions.Featurizer"/> is set), then the learner's.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var (learner, _) = LearnerAndOracle();
+        return learner.GetOutputSchema(Options.Featurizer?.GetOutputSchema(inputSchema) ?? inputSchema);
+    }
+
+    private (IEstimator<ITransformer> Learner, IOracle Oracle) LearnerAndOracle() => _learner is { } learner && _oracle is { } oracle
+        ? (learner, oracle)
+        : throw new InvalidOperationException(
+            "This trainer was made without a learner and an oracle, so it cannot be fitted as an estimator: make it with "
+            + "mlContext.ActiveLearning().Trainer(options, learner, oracle, evaluation), or call Fit(learner, pool, oracle).");
 
     /// <summary>Runs the loop; see <see cref="FitAsync"/>.</summary>
     public ActiveLearningResult Fit(
@@ -91,11 +114,14 @@ public sealed class ActiveLearningTrainer
         return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// One Fit: the algorithm. Label the initial set; then each round fit and measure a model
+    /// (<see cref="RoundFitter"/>, <see cref="RoundEvaluator"/>), stop or select the next query,
+    /// save the state (<see cref="CheckpointStore"/>) and ask the oracle (<see cref="LabelLedger"/>).
+    /// </summary>
     private sealed class Run
     {
-        private readonly ActiveLearningTrainer _trainer;
         private readonly ActiveLearningOptions _options;
-        private readonly IEstimator<ITransformer> _learner;
         private readonly IDataView _pool;
 
         /// <summary>The pool as the fitted models score it: with a label column of missing values when the pool has none.</summary>
@@ -104,21 +130,18 @@ public sealed class ActiveLearningTrainer
         private readonly IDataView? _evaluation;
         private readonly IProgress<RoundReport>? _progress;
         private readonly IChannel _log;
-        private readonly DataViewType _labelType;
         private readonly long _poolRows;
-        private readonly Dictionary<long, object> _labels = [];
-        private readonly Checkpoint _state;
         private readonly string _rowIdColumn;
-        private List<int>? _previousStopSet;
-        private TorchClassifierTransformer? _warmStart;
-        private ITransformer? _poolFeaturizer;
+        private readonly CheckpointStore _store;
+        private readonly Checkpoint _state;
+        private readonly LabelLedger _ledger;
+        private readonly RoundFitter _fitter;
+        private readonly RoundEvaluator _evaluator;
 
         public Run(ActiveLearningTrainer trainer, IEstimator<ITransformer> learner, IDataView pool, IOracle oracle,
             IDataView? evaluation, IProgress<RoundReport>? progress, IChannel log)
         {
-            _trainer = trainer;
             _options = trainer.Options;
-            _learner = learner;
             _pool = pool;
             _scoringPool = pool.Schema.GetColumnOrNull(_options.LabelColumnName) is null
                 ? new MissingLabelView(pool, _options.LabelColumnName, _options.LabelType)
@@ -127,22 +150,22 @@ public sealed class ActiveLearningTrainer
             _evaluation = evaluation;
             _progress = progress;
             _log = log;
-            var labelColumn = pool.Schema.GetColumnOrNull(_options.LabelColumnName);
-            _labelType = labelColumn?.Type ?? _options.LabelType;
+            var labelType = pool.Schema.GetColumnOrNull(_options.LabelColumnName)?.Type ?? _options.LabelType;
             if (_options.IdColumnName is { } id)
                 IdReader.Check(pool.Schema.GetColumnOrNull(id) ?? throw new ArgumentException($"Id column '{id}' is not in the pool.", nameof(pool)));
             if (evaluation is not null) CheckEvaluationSchema(pool.Schema, evaluation.Schema);
-            if ((!_options.ResetWeights || _options.EpochsPerRound is not null) && learner is not TorchClassifierTrainer)
-                throw new ArgumentException(
-                    "ActiveLearningOptions.ResetWeights = false and EpochsPerRound need the learner to be a TorchClassifierTrainer itself "
-                    + $"(this one is {learner.GetType().Name}); featurize the pool beforehand or pass the featurizer as ActiveLearningOptions.Featurizer.", nameof(learner));
+            _fitter = new RoundFitter(trainer._context, _options, learner);
             _rowIdColumn = pool.Schema.GetColumnOrNull("RowId") is null ? "RowId" : "ActiveLearningRowId";
             _poolRows = PoolDraws.CountRows(pool);
             if (_poolRows == 0) throw new ArgumentException("The pool is empty.", nameof(pool));
-            string fingerprint = Fingerprint(pool.Schema);
-            _state = (_options.CheckpointDirectory is { } dir ? Checkpoint.Load(dir, fingerprint) : null) ?? new Checkpoint { Fingerprint = fingerprint };
-            foreach (var record in _state.Labels) _labels[record.RowId] = LabelValues.Parse(record.Label, _labelType);
-            _previousStopSet = _state.PreviousStopSet;
+            _store = new CheckpointStore(_options.CheckpointDirectory, RunFingerprint.Of(_options, pool, _poolRows))
+            {
+                AfterWarmStartWeightsWritten = trainer.AfterWarmStartWeightsWritten,
+            };
+            _state = _store.State;
+            _store.RecordLearner(RunFingerprint.Learner(learner, _options), log);
+            _ledger = new LabelLedger(trainer._context, _options, pool, labelType, _state);
+            _evaluator = new RoundEvaluator(trainer._context, _options, log, pool, _scoringPool, _state);
             if (_state.Finished && _state.Reports.Count > 0 && StopBeforeQuery(_state.Reports[^1].Round) is null)
             {
                 // A finished run resumed with a larger budget or more rounds: its final fit becomes
@@ -151,26 +174,20 @@ public sealed class ActiveLearningTrainer
                 _state.Reports.RemoveAt(_state.Reports.Count - 1);
                 _state.Finished = false;
             }
-            if (!_options.ResetWeights && _options.CheckpointDirectory is { } checkpoints && File.Exists(WarmStartPath(checkpoints)))
-            {
-                using var stream = File.OpenRead(WarmStartPath(checkpoints));
-                _warmStart = TorchClassifierTransformer.Load(stream, ((TorchClassifierTrainer)learner).Options.Network);
-            }
+            if (!_options.ResetWeights) _fitter.WarmStart = _store.LoadWarmStart(_fitter.Network!);
         }
-
-        private static string WarmStartPath(string directory) => Path.Combine(directory, "energizer-warm-start.bin");
 
         public async Task<ActiveLearningResult> ExecuteAsync(CancellationToken cancellationToken)
         {
-            if (_options.FitFeaturizerOnPool) _poolFeaturizer = FitFeaturizerOnPool();
+            if (_options.FitFeaturizerOnPool) _fitter.FitFeaturizerOnPool(_pool, _poolRows, _log);
             if (!_state.InitialDone)
             {
-                var initial = InitialRows();
+                var initial = PoolDraws.InitialSet(_pool, _options, _poolRows);
                 _log.Info(MessageSensitivity.None, $"Initial labelled set: {initial.Count} rows.");
                 if (initial.Count > 0)
                 {
                     _state.Pending = new RoundReport { Round = -1, SelectedRowIds = initial };
-                    Save();
+                    _store.Save();
                 }
                 _state.InitialDone = true;
             }
@@ -196,7 +213,7 @@ public sealed class ActiveLearningTrainer
                 string? stop = StopBeforeQuery(round);
                 if (stop is null)
                 {
-                    int k = _options.Budget is { } budget ? Math.Min(_options.QuerySize, budget - _labels.Count) : _options.QuerySize;
+                    int k = _options.Budget is { } budget ? Math.Min(_options.QuerySize, budget - _ledger.Labels.Count) : _options.QuerySize;
                     var watch = Stopwatch.StartNew();
                     var (ids, scores) = Query(model, k);
                     report = report with { SelectedRowIds = ids, SelectedScores = scores, QuerySeconds = watch.Elapsed.TotalSeconds };
@@ -210,38 +227,23 @@ public sealed class ActiveLearningTrainer
                     _log.Info(MessageSensitivity.None, $"Stopped after round {round}: {stop}.");
                     break;
                 }
+                // The pending selection and the weights the next round warm-starts from are saved
+                // together before the oracle is asked, so a resumed run asks the same rows.
                 _state.Pending = report;
-                SaveWarmStart();
-                Save();
+                if (_fitter.WarmStart is { } weights) _store.SaveWarmStart(round, weights);
+                _store.Save();
+                _store.RemoveOtherWarmStarts();
                 Complete(await LabelAsync(report, cancellationToken).ConfigureAwait(false));
             }
             return new ActiveLearningResult(model ?? throw new InvalidOperationException("No row was labelled, so no model could be fitted."),
-                _state.Reports, _state.Labels, _labels, _pool, _options, _labelType);
-        }
-
-        private List<long> InitialRows()
-        {
-            var none = new HashSet<long>();
-            if (_options.InitialRowIds is { } explicitIds)
-            {
-                var distinct = explicitIds.Distinct().ToList();
-                if (distinct.Count != explicitIds.Count) throw new ArgumentException("ActiveLearningOptions.InitialRowIds holds a row id twice.");
-                if (explicitIds.FirstOrDefault(i => i < 0 || (_options.IdColumnName is null && i >= _poolRows)) is var bad && (bad < 0 || (_options.IdColumnName is null && bad >= _poolRows)))
-                    throw new ArgumentException($"ActiveLearningOptions.InitialRowIds holds {bad}, which is not a row of the pool ({_poolRows} rows).");
-                return distinct;
-            }
-            int count = _options.InitialLabelledCount;
-            if (count == 0) return [];
-            return _options.StratifyColumnName is { } stratify
-                ? PoolDraws.Stratified(_pool, _options.IdColumnName, stratify, count, _options.Seed, none)
-                : PoolDraws.Random(_pool, _options.IdColumnName, count, _options.Seed, SeededHash.DrawStream, none);
+                _state.Reports, _state.Labels, _ledger.Labels, _pool, _options, _ledger.LabelType);
         }
 
         private string? StopBeforeQuery(int round)
         {
-            if (_options.Budget is { } budget && _labels.Count >= budget) return $"the budget of {budget} labels is spent";
+            if (_options.Budget is { } budget && _ledger.Labels.Count >= budget) return $"the budget of {budget} labels is spent";
             if (_options.MaxRounds is { } max && round >= max) return $"{max} rounds were made";
-            if (_labels.Count + _state.Unanswered.Count >= _poolRows) return "the pool is exhausted";
+            if (_ledger.Labels.Count + _state.Unanswered.Count >= _poolRows) return "the pool is exhausted";
             return null;
         }
 
@@ -256,205 +258,34 @@ public sealed class ActiveLearningTrainer
 
         private (RoundReport Report, ITransformer? Model) FitAndMeasure(int round)
         {
-            var report = new RoundReport { Round = round, LabelledCount = _labels.Count };
-            if (_labels.Count == 0) return (report, null);
-            var (train, validation) = SplitForValidation();
+            var report = new RoundReport { Round = round, LabelledCount = _ledger.Labels.Count };
+            if (_ledger.Labels.Count == 0) return (report, null);
+            var (train, validation) = _ledger.SplitForValidation();
             var watch = Stopwatch.StartNew();
-            var (model, learnerModel) = FitRound(LabelledView(train));
+            var model = _fitter.Fit(_ledger.View(train));
             report = report with { FitSeconds = watch.Elapsed.TotalSeconds };
-            if (!_options.ResetWeights) _warmStart = (TorchClassifierTransformer)learnerModel;
             // Fails clearly when the learner is not a classifier the inference mode can use.
             _options.Inference.Bind(model, _scoringPool.Schema, _options.EmbeddingColumnName, _options.Strategy.NeedsEmbeddings);
             watch.Restart();
-            if (_evaluation is not null) report = report with { Metrics = Evaluate(model, _evaluation) };
-            if (validation.Count > 0) report = report with { ValidationMetrics = Evaluate(model, LabelledView(validation)) };
-            report = report with { EvaluateSeconds = watch.Elapsed.TotalSeconds, StopSetKappa = StopSetKappa(model) };
-            _log.Info(MessageSensitivity.None, $"Round {round}: fitted on {_labels.Count} labels"
+            if (_evaluation is not null) report = report with { Metrics = _evaluator.Evaluate(model, _evaluation) };
+            if (validation.Count > 0) report = report with { ValidationMetrics = _evaluator.Evaluate(model, _ledger.View(validation)) };
+            report = report with { EvaluateSeconds = watch.Elapsed.TotalSeconds, StopSetKappa = _evaluator.StopSetKappa(model) };
+            _log.Info(MessageSensitivity.None, $"Round {round}: fitted on {_ledger.Labels.Count} labels"
                 + (report.Metrics is { } m ? $", accuracy {m.MicroAccuracy:F4}" : "") + $" ({report.FitSeconds:F2} s).");
             return (report, model);
         }
 
-        /// <summary>
-        /// Fits this round's model on the labelled rows: the learner alone, or the featurizer
-        /// (fitted on the pool once, or on these rows) followed by the learner fitted on its output.
-        /// </summary>
-        private (ITransformer Model, ITransformer Learner) FitRound(IDataView labelled)
-        {
-            var learner = RoundLearner();
-            if (_options.Featurizer is not { } featurizer)
-            {
-                var model = learner.Fit(labelled);
-                return (model, model);
-            }
-            var features = _poolFeaturizer ?? featurizer.Fit(labelled);
-            var fitted = learner.Fit(features.Transform(labelled));
-            return (new TransformerChain<ITransformer>(features, fitted), fitted);
-        }
-
-        /// <summary>Fits the featurizer on every pool row with the label column hidden, so that no label can be read.</summary>
-        private ITransformer FitFeaturizerOnPool()
-        {
-            var watch = Stopwatch.StartNew();
-            var unlabelled = _pool.Schema.GetColumnOrNull(_options.LabelColumnName) is null
-                ? _pool
-                : _trainer._context.Transforms.DropColumns(_options.LabelColumnName).Fit(_pool).Transform(_pool);
-            var fitted = _options.Featurizer!.Fit(unlabelled);
-            _log.Info(MessageSensitivity.None, $"Featurizer fitted on the {_poolRows} pool rows without labels ({watch.Elapsed.TotalSeconds:F2} s).");
-            return fitted;
-        }
-
-        /// <summary>
-        /// The learner of this round: a TorchClassifier gets this round's epochs and warm start, and
-        /// its log lines go to mlContext.Log unless its options route them elsewhere.
-        /// </summary>
-        private IEstimator<ITransformer> RoundLearner()
-        {
-            if (_learner is not TorchClassifierTrainer torch) return _learner;
-            var options = torch.Options;
-            // A channel per line: the run's own channel is closed when Fit returns, and the fitted
-            // model keeps these options.
-            var host = (IHostEnvironment)_trainer._context;
-            options.Log ??= line =>
-            {
-                using var channel = host.Start("TorchClassifier");
-                channel.Trace(MessageSensitivity.None, line);
-            };
-            if (_options.EpochsPerRound is { } epochs) options.Epochs = epochs;
-            if (!_options.ResetWeights) options.WarmStartFrom = _warmStart;
-            return new TorchClassifierTrainer(options);
-        }
-
-        /// <summary>
-        /// Saves this round's weights for the next round's warm start, together with the round's
-        /// pending selection, so a resumed run warm-starts from the same weights.
-        /// </summary>
-        private void SaveWarmStart()
-        {
-            if (_options.ResetWeights || _warmStart is not { } model || _options.CheckpointDirectory is not { } dir) return;
-            Directory.CreateDirectory(dir);
-            string path = WarmStartPath(dir);
-            using (var stream = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                model.Save(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(path + ".tmp", path, overwrite: true);
-        }
-
-        private (HashSet<long> Train, HashSet<long> Validation) SplitForValidation()
-        {
-            var all = _labels.Keys.ToHashSet();
-            if (_options.ValidationFraction == 0) return (all, []);
-            var validation = new HashSet<long>();
-            foreach (var group in _labels.GroupBy(kv => LabelValues.Format(kv.Value)))
-            {
-                var ordered = group.Select(kv => kv.Key).OrderBy(id => SeededHash.Bits(_options.Seed, SeededHash.ValidationStream, id)).ToList();
-                int take = (int)Math.Floor(ordered.Count * _options.ValidationFraction);
-                foreach (long id in ordered.Take(Math.Min(take, ordered.Count - 1))) validation.Add(id);
-            }
-            all.ExceptWith(validation);
-            return (all, validation);
-        }
-
-        // Cached: trainers such as L-BFGS pass over their data many times, and the subset view
-        // would otherwise walk the whole pool each time.
-        private IDataView LabelledView(IReadOnlySet<long> ids) => _trainer._context.Data.Cache(
-            new PoolSubsetView(_pool, _options.IdColumnName, ids, (_options.LabelColumnName, _labelType, _labels), rowIdColumnName: null));
-
-        private RoundMetrics Evaluate(ITransformer model, IDataView data)
-        {
-            var scored = model.Transform(data);
-            var label = scored.Schema.GetColumnOrNull(_options.LabelColumnName);
-            if (label is { Type: BooleanDataViewType } && scored.Schema.GetColumnOrNull("PredictedLabel") is { Type: BooleanDataViewType })
-            {
-                // A binary trainer: macro accuracy is the mean of the two classes' recalls; log-loss
-                // needs calibrated probabilities (NaN without them).
-                bool calibrated = scored.Schema.GetColumnOrNull("Probability") is { Type: NumberDataViewType };
-                var binary = calibrated
-                    ? _trainer._context.BinaryClassification.Evaluate(scored, _options.LabelColumnName)
-                    : _trainer._context.BinaryClassification.EvaluateNonCalibrated(scored, _options.LabelColumnName);
-                return new RoundMetrics(binary.Accuracy, (binary.PositiveRecall + binary.NegativeRecall) / 2,
-                    binary is CalibratedBinaryClassificationMetrics withProbabilities ? withProbabilities.LogLoss : double.NaN);
-            }
-            if (label is not { Type: KeyDataViewType })
-                throw new InvalidOperationException(
-                    $"Evaluation needs the learner to turn '{_options.LabelColumnName}' into a key type (it is {label?.Type.ToString() ?? "missing"} after the learner): "
-                    + "start the learner with mlContext.Transforms.Conversion.MapValueToKey, or map the label before active learning.");
-            var metrics = _trainer._context.MulticlassClassification.Evaluate(scored, _options.LabelColumnName);
-            var unseen = UnseenLabels(data, scored);
-            if (unseen.Rows == 0) return new RoundMetrics(metrics.MicroAccuracy, metrics.MacroAccuracy, metrics.LogLoss);
-            // ML.NET's evaluator leaves out rows whose label the learner's key mapping does not know
-            // (a class no labelled row has yet): count them as errors, and their classes as recall 0.
-            _log.Warning(MessageSensitivity.None,
-                $"{unseen.Rows} evaluation rows have labels the model has not seen ({unseen.Classes} classes); they count as errors. "
-                + "Give the learner's MapValueToKey every class (keyData) to make them predictable.");
-            return new RoundMetrics(
-                metrics.MicroAccuracy * unseen.SeenRows / (unseen.SeenRows + unseen.Rows),
-                metrics.MacroAccuracy * unseen.SeenClasses / (unseen.SeenClasses + unseen.Classes),
-                metrics.LogLoss)
-            { UnseenLabelRows = unseen.Rows };
-        }
-
-        /// <summary>
-        /// Rows of <paramref name="data"/> with a label whose key after the learner is missing (0):
-        /// labels the learner's own mapping never saw. Zero when the pool's label is already a key.
-        /// </summary>
-        private (int Rows, int Classes, int SeenRows, int SeenClasses) UnseenLabels(IDataView data, IDataView scored)
-        {
-            var raw = data.Schema.GetColumnOrNull(_options.LabelColumnName);
-            if (raw is null || raw.Value.Type is KeyDataViewType || scored.Schema[_options.LabelColumnName].Type.RawType != typeof(uint)) return (0, 0, 0, 0);
-            using var rawCursor = data.GetRowCursor([raw.Value]);
-            using var keyCursor = scored.GetRowCursor([scored.Schema[_options.LabelColumnName]]);
-            var read = LabelValues.Reader(rawCursor, raw.Value);
-            var key = keyCursor.GetGetter<uint>(scored.Schema[_options.LabelColumnName]);
-            var unseen = new HashSet<string>();
-            var seen = new HashSet<string>();
-            int unseenRows = 0, seenRows = 0;
-            uint value = 0;
-            while (rawCursor.MoveNext() && keyCursor.MoveNext())
-            {
-                object label = read();
-                if (LabelValues.IsMissing(label, raw.Value.Type)) continue;
-                key(ref value);
-                if (value == 0)
-                {
-                    unseenRows++;
-                    unseen.Add(LabelValues.Format(label));
-                }
-                else
-                {
-                    seenRows++;
-                    seen.Add(LabelValues.Format(label));
-                }
-            }
-            return (unseenRows, unseen.Count, seenRows, seen.Count);
-        }
-
-        private double? StopSetKappa(ITransformer model)
-        {
-            int size = _options.StoppingCriteria.Select(c => c.StopSetSize).DefaultIfEmpty(0).Max();
-            if (size == 0) return null;
-            var stopSet = PoolDraws.Random(_pool, _options.IdColumnName, size, _options.Seed, SeededHash.StopSetStream, new HashSet<long>()).ToHashSet();
-            var view = new PoolSubsetView(_scoringPool, _options.IdColumnName, stopSet, null, rowIdColumnName: null);
-            var scored = model.Transform(view);
-            var predictions = scored.Schema["PredictedLabel"].Type is BooleanDataViewType
-                ? scored.GetColumn<bool>("PredictedLabel").Select(p => p ? 1 : 0).ToList()
-                : scored.GetColumn<uint>("PredictedLabel").Select(p => (int)p).ToList();
-            double? kappa = _previousStopSet is { } previous ? CohensKappa.Of(previous, predictions) : null;
-            _previousStopSet = predictions;
-            _state.PreviousStopSet = predictions;
-            return kappa;
-        }
-
         private (List<long> Ids, List<float> Scores) Query(ITransformer? model, int k)
         {
-            // Rows already labelled, and rows the oracle skipped or could not label: not asked again.
-            var labelled = _labels.Keys.Concat(_state.Unanswered).ToHashSet();
+            // Rows already labelled, and rows the oracle skipped or could not label: not asked again;
+            // only the labelled ones are centres for diversity strategies.
+            var labelled = _ledger.Labels.Keys.ToHashSet();
+            var skipped = _state.Unanswered.ToHashSet();
             if (k <= 0) return ([], []);
             if (model is null)
             {
                 // Cold start: no model yet, so the first query is a seeded random draw.
-                var drawn = PoolDraws.Random(_pool, _options.IdColumnName, k, _options.Seed, SeededHash.DrawStream, labelled);
+                var drawn = PoolDraws.Random(_pool, _options.IdColumnName, k, _options.Seed, SeededHash.DrawStream, labelled.Union(skipped).ToHashSet());
                 return (drawn, [.. drawn.Select(_ => 0f)]);
             }
             var scorer = new AcquisitionScorerTransformer(model, new AcquisitionScorerOptions
@@ -471,6 +302,7 @@ public sealed class ActiveLearningTrainer
             {
                 IdColumnName = _options.IdColumnName,
                 Labelled = labelled,
+                Excluded = skipped,
                 Partitions = _options.ScoringPartitions,
                 CandidateCount = _options.CandidateCount,
             });
@@ -486,18 +318,18 @@ public sealed class ActiveLearningTrainer
             if (remaining.Count > 0)
             {
                 var rows = new PoolSubsetView(_pool, _options.IdColumnName, remaining.ToHashSet(), null, _rowIdColumn);
-                var query = new OracleQuery(report.Round, remaining, rows, _rowIdColumn, _labelType);
+                var query = new OracleQuery(report.Round, remaining, rows, _rowIdColumn, _ledger.LabelType);
                 await foreach (var answer in _oracle.LabelAsync(query, cancellationToken).ConfigureAwait(false))
                 {
-                    if (Accept(answer, asked, answered) is { } rejection)
+                    if (_ledger.Accept(answer, asked, answered) is { } rejection)
                     {
                         _state.PendingRejections.Add(rejection);
                         _log.Warning(MessageSensitivity.None, rejection);
                     }
-                    Save();
+                    _store.Save();
                 }
             }
-            var unlabelled = report.SelectedRowIds.Where(id => !_labels.ContainsKey(id)).ToList();
+            var unlabelled = report.SelectedRowIds.Where(id => !_ledger.Labels.ContainsKey(id)).ToList();
             foreach (long id in unlabelled.Where(id => answered.Contains(id) && !_state.Unanswered.Contains(id))) _state.Unanswered.Add(id);
             return report with
             {
@@ -505,31 +337,6 @@ public sealed class ActiveLearningTrainer
                 Rejections = [.. _state.PendingRejections],
                 LabelSeconds = report.LabelSeconds + watch.Elapsed.TotalSeconds,
             };
-        }
-
-        /// <summary>Records one answer; returns why it was rejected, or null.</summary>
-        private string? Accept(OracleAnswer answer, HashSet<long> asked, HashSet<long> answered)
-        {
-            if (!asked.Contains(answer.RowId)) return $"The oracle answered about row {answer.RowId}, which it was not asked about; the answer was ignored.";
-            if (!answered.Add(answer.RowId)) return $"The oracle answered twice about row {answer.RowId}; the second answer was ignored.";
-            _state.PendingAnswered.Add(answer.RowId);
-            if (answer.Label is null) return null;
-            object label;
-            try
-            {
-                label = LabelValues.Normalize(answer.Label, _labelType);
-            }
-            catch (FormatException e)
-            {
-                return $"Row {answer.RowId}: {e.Message} The row stays unlabelled.";
-            }
-            if (LabelValues.IsMissing(label, _labelType))
-                return $"Row {answer.RowId}: the label '{LabelValues.Format(label)}' is a missing value (NaN, empty text or key 0) in column '{_options.LabelColumnName}'; the row stays unlabelled.";
-            if (_options.ValidLabels is { } valid && !valid.Contains(LabelValues.Format(label)))
-                return $"Row {answer.RowId}: label '{LabelValues.Format(label)}' is not one of {string.Join(", ", valid)}; the row stays unlabelled.";
-            _labels[answer.RowId] = label;
-            _state.Labels.Add(new Checkpoint.LabelRecord(answer.RowId, LabelValues.Format(label), _state.Pending?.Round ?? -1));
-            return null;
         }
 
         private void Complete(RoundReport report)
@@ -544,20 +351,8 @@ public sealed class ActiveLearningTrainer
             _state.Pending = null;
             _state.PendingAnswered.Clear();
             _state.PendingRejections.Clear();
-            Save();
+            _store.Save();
         }
-
-        private void Save()
-        {
-            if (_options.CheckpointDirectory is { } dir) _state.Save(dir);
-        }
-
-        private string Fingerprint(DataViewSchema schema) =>
-            // QuerySize, Budget and MaxRounds are left out: a run may go on with more labels or rounds.
-            $"strategy={_options.Strategy.Name}; inference={_options.Inference.Name}; "
-            + $"initial={_options.InitialRowIds?.Count ?? _options.InitialLabelledCount}; seed={_options.Seed}; "
-            + $"rows={_poolRows}; columns={string.Join(",", schema.Where(c => !c.IsHidden).Select(c => $"{c.Name}:{c.Type}"))}"
-            + (_options.Featurizer is null ? "" : $"; featurizer fitted on {(_options.FitFeaturizerOnPool ? "the pool" : "the labelled rows")}");
 
         private static void CheckEvaluationSchema(DataViewSchema pool, DataViewSchema evaluation)
         {

@@ -17,28 +17,57 @@ internal static class LabelValues
         _ => false,
     };
 
-    /// <summary>Converts an oracle's label to the label column's raw type; throws a FormatException saying why not.</summary>
+    /// <summary>
+    /// Converts an oracle's label to the label column's raw type; throws a FormatException saying
+    /// why not. Nothing is rounded: a fractional number for an integer or key column, and a key
+    /// above the column's key count, are refused.
+    /// </summary>
     public static object Normalize(object label, DataViewType type)
     {
         var raw = type.RawType;
+        if (raw == typeof(ReadOnlyMemory<char>))
+            return label is ReadOnlyMemory<char> m ? m.ToString() : Convert.ToString(label, CultureInfo.InvariantCulture) ?? "";
+        object value = label switch
+        {
+            string s => FromText(s, type),
+            ReadOnlyMemory<char> memory => FromText(memory.ToString(), type),
+            _ => FromNumber(label, type),
+        };
+        if (type is KeyDataViewType key && value is uint k && k > key.Count)
+            throw new FormatException($"key {k} is above the column's key count {key.Count}");
+        return value;
+    }
+
+    private static object FromText(string text, DataViewType type)
+    {
         try
         {
-            if (raw == typeof(ReadOnlyMemory<char>))
-                return label is ReadOnlyMemory<char> m ? m.ToString() : Convert.ToString(label, CultureInfo.InvariantCulture) ?? "";
-            if (label is string s)
-                return Parse(s, type);
-            if (label is ReadOnlyMemory<char> memory)
-                return Parse(memory.ToString(), type);
-            if (raw == typeof(float)) return Convert.ToSingle(label, CultureInfo.InvariantCulture);
-            if (raw == typeof(double)) return Convert.ToDouble(label, CultureInfo.InvariantCulture);
-            if (raw == typeof(int)) return Convert.ToInt32(label, CultureInfo.InvariantCulture);
-            if (raw == typeof(long)) return Convert.ToInt64(label, CultureInfo.InvariantCulture);
-            if (raw == typeof(uint)) return Convert.ToUInt32(label, CultureInfo.InvariantCulture);
-            if (raw == typeof(bool)) return Convert.ToBoolean(label, CultureInfo.InvariantCulture);
+            return Parse(text, type);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new FormatException($"label '{text}' cannot be read as {type}", e);
+        }
+    }
+
+    private static object FromNumber(object label, DataViewType type)
+    {
+        var raw = type.RawType;
+        bool integral = raw == typeof(int) || raw == typeof(long) || raw == typeof(uint);
+        if (integral && label is float or double or decimal && System.Convert.ToDouble(label, CultureInfo.InvariantCulture) is var number && number != Math.Floor(number))
+            throw new FormatException($"{Format(label)} is not a whole number, so it cannot be {(type is KeyDataViewType ? "a key" : $"a {raw.Name}")}");
+        try
+        {
+            if (raw == typeof(float)) return System.Convert.ToSingle(label, CultureInfo.InvariantCulture);
+            if (raw == typeof(double)) return System.Convert.ToDouble(label, CultureInfo.InvariantCulture);
+            if (raw == typeof(int)) return System.Convert.ToInt32(label, CultureInfo.InvariantCulture);
+            if (raw == typeof(long)) return System.Convert.ToInt64(label, CultureInfo.InvariantCulture);
+            if (raw == typeof(uint)) return System.Convert.ToUInt32(label, CultureInfo.InvariantCulture);
+            if (raw == typeof(bool)) return System.Convert.ToBoolean(label, CultureInfo.InvariantCulture);
         }
         catch (Exception e) when (e is InvalidCastException or OverflowException)
         {
-            throw new FormatException($"Label '{label}' cannot be read as {type}.", e);
+            throw new FormatException($"label '{label}' cannot be read as {type}", e);
         }
         throw new NotSupportedException($"Label columns of type {type} are not supported (use text, a number, a bool or a key).");
     }

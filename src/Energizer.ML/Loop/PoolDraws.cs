@@ -21,6 +21,28 @@ internal static class PoolDraws
         return count;
     }
 
+    /// <summary>
+    /// The initial labelled set: <see cref="ActiveLearningOptions.InitialRowIds"/> (checked), or
+    /// <see cref="ActiveLearningOptions.InitialLabelledCount"/> rows drawn at random or stratified.
+    /// </summary>
+    public static List<long> InitialSet(IDataView pool, ActiveLearningOptions options, long poolRows)
+    {
+        var none = new HashSet<long>();
+        if (options.InitialRowIds is { } explicitIds)
+        {
+            var distinct = explicitIds.Distinct().ToList();
+            if (distinct.Count != explicitIds.Count) throw new ArgumentException("ActiveLearningOptions.InitialRowIds holds a row id twice.");
+            if (explicitIds.FirstOrDefault(i => i < 0 || (options.IdColumnName is null && i >= poolRows)) is var bad && (bad < 0 || (options.IdColumnName is null && bad >= poolRows)))
+                throw new ArgumentException($"ActiveLearningOptions.InitialRowIds holds {bad}, which is not a row of the pool ({poolRows} rows).");
+            return distinct;
+        }
+        int count = options.InitialLabelledCount;
+        if (count == 0) return [];
+        return options.StratifyColumnName is { } stratify
+            ? Stratified(pool, options.IdColumnName, stratify, count, options.Seed, none)
+            : Random(pool, options.IdColumnName, count, options.Seed, SeededHash.DrawStream, none);
+    }
+
     /// <summary>Draws up to <paramref name="k"/> rows not in <paramref name="exclude"/>, ordered by their hash.</summary>
     public static List<long> Random(IDataView pool, string? idColumnName, int k, int seed, ulong stream, IReadOnlySet<long> exclude)
     {

@@ -14,6 +14,12 @@ public sealed class SelectionOptions
     /// <summary>Ids of rows already labelled: never selected.</summary>
     public IReadOnlySet<long>? Labelled { get; set; }
 
+    /// <summary>
+    /// Ids of unlabelled rows never to select (rows an oracle skipped). Unlike <see cref="Labelled"/>
+    /// rows, they are no centres for diversity strategies: nothing is known about them.
+    /// </summary>
+    public IReadOnlySet<long>? Excluded { get; set; }
+
     /// <summary>Cursors scored in parallel (one thread each); 1 = sequential. Selections are identical either way.</summary>
     public int Partitions { get; set; } = 1;
 

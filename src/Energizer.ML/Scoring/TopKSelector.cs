@@ -34,8 +34,8 @@ public static class TopKSelector
         try
         {
             partials = cursors.Length == 1
-                ? [Scan(cursors[0], plan, keep, options.Labelled)]
-                : [.. cursors.AsParallel().AsOrdered().WithDegreeOfParallelism(cursors.Length).Select(c => Scan(c, plan, keep, options.Labelled))];
+                ? [Scan(cursors[0], plan, keep, options)]
+                : [.. cursors.AsParallel().AsOrdered().WithDegreeOfParallelism(cursors.Length).Select(c => Scan(c, plan, keep, options))];
         }
         catch (AggregateException e) when (e.InnerExceptions.Count == 1)
         {
@@ -60,8 +60,10 @@ public static class TopKSelector
         return new Selection([.. picked.Select(i => best[i].Id)], [.. picked.Select(i => best[i].Score)], k, unlabelled);
     }
 
-    private static Partial Scan(DataViewRowCursor cursor, Plan plan, int keep, IReadOnlySet<long>? labelled)
+    private static Partial Scan(DataViewRowCursor cursor, Plan plan, int keep, SelectionOptions options)
     {
+        var labelled = options.Labelled;
+        var excluded = options.Excluded;
         var partial = new Partial(keep);
         var score = cursor.GetGetter<float>(plan.Score);
         Func<long> id = plan.Id is { } idColumn ? IdReader.Create(cursor, idColumn) : () => cursor.Position;
@@ -82,6 +84,7 @@ public static class TopKSelector
                 }
                 continue;
             }
+            if (excluded is not null && excluded.Contains(rowId)) continue;
             partial.Unlabelled++;
             score(ref value);
             if (float.IsNaN(value))

@@ -173,7 +173,8 @@ public sealed class CheckpointAndOracleTests
         var result = Fit(options, new SloppyOracle());
         var round0 = result.Rounds[0];
         Assert.AreEqual(2, round0.Rejections.Count);
-        StringAssert.Contains(round0.Rejections[0], "label '11' is not one of 1, 2");
+        // Key 11 is refused before ValidLabels is consulted: the column's keys stop at 10.
+        StringAssert.Contains(round0.Rejections[0], "key 11 is above the column's key count 10");
         StringAssert.Contains(round0.Rejections[1], "row -5, which it was not asked about");
         Assert.AreEqual(1, round0.UnlabelledRowIds.Count);
         Assert.AreEqual(round0.SelectedRowIds[0], round0.UnlabelledRowIds[0]);
