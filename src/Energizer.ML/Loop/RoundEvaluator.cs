@@ -52,7 +52,8 @@ internal sealed class RoundEvaluator
         if (label is not { Type: KeyDataViewType })
             throw new InvalidOperationException(
                 $"Evaluation needs the learner to turn '{_options.LabelColumnName}' into a key type (it is {label?.Type.ToString() ?? "missing"} after the learner): "
-                + "start the learner with mlContext.Transforms.Conversion.MapValueToKey, or map the label before active learning.");
+                + $"map it in place at the start of the learner, mlContext.Transforms.Conversion.MapValueToKey(\"{_options.LabelColumnName}\"), and point the trainer at it "
+                + $"(LabelColumnName = \"{_options.LabelColumnName}\"), or map the label before active learning.");
         var metrics = _context.MulticlassClassification.Evaluate(scored, _options.LabelColumnName);
         var unseen = UnseenLabels(data, scored);
         if (unseen.Rows == 0) return new RoundMetrics(metrics.MicroAccuracy, metrics.MacroAccuracy, metrics.LogLoss);

@@ -64,7 +64,35 @@ internal sealed class RoundFitter
             model = new TransformerChain<ITransformer>(features, fitted);
         }
         if (!_options.ResetWeights) WarmStart = (TorchClassifierTransformer)fitted;
+        if (!_labelSourceChecked)
+        {
+            CheckLabelSource(model, labelled.Schema);
+            _labelSourceChecked = true;
+        }
         return model;
+    }
+
+    private bool _labelSourceChecked;
+
+    /// <summary>
+    /// Refuses a learner whose label column is computed from another column than the one the loop
+    /// writes the oracle's answers into (e.g. <c>MapValueToKey("Label", "Digit")</c> with the
+    /// labels in the pool's "Digit"): it would train on that column and never read a person's
+    /// answers. ML.NET's row mappers say which input columns an output column depends on.
+    /// </summary>
+    private void CheckLabelSource(ITransformer model, DataViewSchema labelledSchema)
+    {
+        string label = _options.LabelColumnName;
+        if (!model.IsRowToRowMapper) return;
+        var mapper = model.GetRowToRowMapper(labelledSchema);
+        if (mapper.OutputSchema.GetColumnOrNull(label) is not { } output) return;
+        var sources = mapper.GetDependencies([output]).Select(c => c.Name).Distinct().ToList();
+        if (sources.Count == 0 || sources.Contains(label)) return;
+        string source = sources[0];
+        throw new InvalidOperationException(
+            $"The learner computes its label column '{label}' from column '{string.Join("', '", sources)}', not from '{label}', where the loop writes "
+            + $"the oracle's answers, so it would never learn from them. Name the column that holds the labels, ActiveLearningOptions.LabelColumnName = \"{source}\", "
+            + $"and map it in place: mlContext.Transforms.Conversion.MapValueToKey(\"{source}\") (the learner then reads '{source}' as its label).");
     }
 
     /// <summary>
