@@ -16,6 +16,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
     private readonly bool[] _active;
     private readonly DataViewRowCursor _ahead;
     private readonly DataViewRowCursor? _out;
+    private readonly BoundInference _binding;
     private readonly InferenceReader _reader;
     private readonly Func<long> _currentId;
     private readonly int _stripe;
@@ -42,10 +43,11 @@ internal sealed class ScoringCursor : DataViewRowCursor
         _active = new bool[view.Schema.Count];
         foreach (var column in columnsNeeded) _active[column.Index] = true;
 
-        var aheadColumns = view.Binding.InputColumns(view.Prepared.Schema).ToList();
+        _binding = view.Session.Binding;
+        var aheadColumns = _binding.InputColumns(view.Prepared.Schema).ToList();
         if (view.IdColumn is { } idColumn) aheadColumns.Add(idColumn);
         _ahead = view.Prepared.GetRowCursor(aheadColumns);
-        _reader = view.Binding.CreateReader(_ahead);
+        _reader = _binding.CreateReader(_ahead);
         _currentId = view.IdColumn is { } id ? IdReader.Create(_ahead, id) : () => _aheadPosition;
 
         var poolColumns = view.Pool.Schema.Where(c => _active[c.Index]).ToArray();
@@ -102,7 +104,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
             _probabilities = batch.Probabilities;
             _embeddings = batch.Embeddings;
             var ids = _count == _ids.Length ? _ids : _ids[.._count];
-            var acquisition = new AcquisitionBatch(_probabilities, ids, _embeddings, _view.Binding.EmbeddingSize);
+            var acquisition = new AcquisitionBatch(_probabilities, ids, _embeddings, _binding.EmbeddingSize);
             _view.Strategy.Score(acquisition, _scores.AsSpan(0, _count));
             for (int i = 0; i < _count; i++)
             {
@@ -172,7 +174,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
 
     private void GetEmbedding(ref VBuffer<float> value)
     {
-        int size = _view.Binding.EmbeddingSize;
+        int size = _binding.EmbeddingSize;
         var editor = VBufferEditor.Create(ref value, size);
         _embeddings.AsSpan(_index * size, size).CopyTo(editor.Values);
         value = editor.Commit();
