@@ -35,13 +35,22 @@ public sealed class AcquisitionScorerTransformer : ITransformer
     internal BoundInference Bind(DataViewSchema poolSchema)
     {
         var learnerSchema = LearnerSchema(poolSchema);
+        if (!RunsInference) return new RowIdsOnlyInference();
         var binding = Options.Inference.Bind(Learner, learnerSchema, Options.EmbeddingColumnName, Strategy.NeedsEmbeddings);
         return ReferenceEquals(learnerSchema, poolSchema) ? binding : new LabelFillingInference(binding, Options.LabelColumnName, Options.LabelType);
     }
 
     /// <summary>What <see cref="Bind"/> would give, with its checks, without keeping a binding.</summary>
-    private InferenceShape Describe(DataViewSchema poolSchema) =>
-        Options.Inference.Describe(Learner, LearnerSchema(poolSchema), Options.EmbeddingColumnName, Strategy.NeedsEmbeddings);
+    private InferenceShape Describe(DataViewSchema poolSchema)
+    {
+        var learnerSchema = LearnerSchema(poolSchema);
+        return RunsInference
+            ? Options.Inference.Describe(Learner, learnerSchema, Options.EmbeddingColumnName, Strategy.NeedsEmbeddings)
+            : new RowIdsOnlyInference().Shape;
+    }
+
+    /// <summary>False when the strategy reads no predictions and no column of them is asked for: scoring draws ids only.</summary>
+    private bool RunsInference => Strategy.NeedsPredictions || Strategy.IsBatchAware || Options.MeanProbabilitiesColumnName is not null;
 
     /// <summary>The schema the learner sees: the pool's, with a missing-value label column when the pool has none.</summary>
     private DataViewSchema LearnerSchema(DataViewSchema poolSchema)

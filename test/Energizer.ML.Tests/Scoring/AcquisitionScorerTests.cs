@@ -1,3 +1,5 @@
+using Energizer.ML.Acquisition;
+using Energizer.ML.Inference;
 using Energizer.ML.Scoring;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -169,6 +171,37 @@ public sealed class AcquisitionScorerTests
         {
             File.Delete(path);
         }
+    }
+
+    [TestMethod]
+    public void RandomRunsNoInferenceAndSelectsTheSameRows()
+    {
+        var ml = new MLContext(1);
+        var pool = Pool(ml, [.. Enumerable.Range(0, 40).Select(i => i / 40f)]);
+        var random = AcquisitionStrategy.Random(seed: 7);
+        // Random's scores hash (seed, row id) and ignore the probabilities, so the copy learner's
+        // predictions (read by inference) and none at all must pick the same rows.
+        var withInference = ml.ActiveLearning().SelectTopK(
+            ml.ActiveLearning().ScoreAcquisition(CopyLearner(ml, pool), random, batchSize: 16).Fit(pool).Transform(pool), 5);
+        using var session = ml.ActiveLearning().ScoreAcquisition(new LearnerThatMustNotRun(), random, InferenceMode.McDropout(20), batchSize: 16)
+            .Fit(pool).Score(pool);
+        var withoutInference = ml.ActiveLearning().SelectTopK(session, 5);
+        CollectionAssert.AreEqual(withInference.RowIds.ToArray(), withoutInference.RowIds.ToArray());
+        CollectionAssert.AreEqual(withInference.Scores.ToArray(), withoutInference.Scores.ToArray());
+    }
+
+    /// <summary>A learner whose every use is an error.</summary>
+    private sealed class LearnerThatMustNotRun : ITransformer
+    {
+        public bool IsRowToRowMapper => false;
+
+        public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => throw new InvalidOperationException("The learner ran.");
+
+        public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => throw new InvalidOperationException("The learner ran.");
+
+        public IDataView Transform(IDataView input) => throw new InvalidOperationException("The learner ran.");
+
+        public void Save(ModelSaveContext ctx) => throw new InvalidOperationException("The learner ran.");
     }
 
     private sealed class Labelled
