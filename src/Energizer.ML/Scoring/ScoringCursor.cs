@@ -23,6 +23,8 @@ internal sealed class ScoringCursor : DataViewRowCursor
     private readonly int _stripes;
     private readonly int _batchSize;
     private long _batchNumber;
+    private long _batch;
+    private long _poolRows;
     private long _aheadPosition = -1;
     private long _position = -1;
     private long[] _ids;
@@ -60,7 +62,8 @@ internal sealed class ScoringCursor : DataViewRowCursor
 
     public override long Position => _position;
 
-    public override long Batch => 0;
+    /// <summary>The pool batch the current row belongs to: batch b is only ever handed out by cursor b mod n of a set.</summary>
+    public override long Batch => _batch;
 
     public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
 
@@ -73,7 +76,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
         if (_count > 0 && _index + 1 < _count)
         {
             _index++;
-            _out?.MoveNext();
+            MovePool();
             _position++;
             return true;
         }
@@ -83,7 +86,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
             return false;
         }
         _index = 0;
-        _out?.MoveNext();
+        MovePool();
         _position++;
         return true;
     }
@@ -92,7 +95,8 @@ internal sealed class ScoringCursor : DataViewRowCursor
     {
         while (true)
         {
-            bool mine = _batchNumber++ % _stripes == _stripe;
+            long number = _batchNumber++;
+            bool mine = number % _stripes == _stripe;
             if (!mine)
             {
                 if (Skip(_batchSize) == 0) return false;
@@ -101,6 +105,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
             _count = 0;
             var next = _reader.Next(_batchSize, OnRow);
             if (next is not { } batch) return false;
+            _batch = number;
             _probabilities = batch.Probabilities;
             _embeddings = batch.Embeddings;
             var ids = _count == _ids.Length ? _ids : _ids[.._count];
@@ -128,10 +133,20 @@ internal sealed class ScoringCursor : DataViewRowCursor
         while (skipped < rows && _ahead.MoveNext())
         {
             _aheadPosition++;
-            _out?.MoveNext();
+            MovePool();
             skipped++;
         }
         return skipped;
+    }
+
+    /// <summary>Moves the pool's own cursor with the learner's: the learner must keep the pool's rows one for one.</summary>
+    private void MovePool()
+    {
+        if (_out is null) return;
+        if (!_out.MoveNext())
+            throw new InvalidOperationException(
+                $"The learner's output has more rows than the pool: the pool ended after {_poolRows} rows. The scorer needs a learner that keeps the pool's rows one for one.");
+        _poolRows++;
     }
 
     public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
