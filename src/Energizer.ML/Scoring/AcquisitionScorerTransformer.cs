@@ -130,6 +130,8 @@ public sealed class AcquisitionScorerTransformer : ITransformer
             throw new ArgumentException("AcquisitionScorerOptions.LabelColumnName and LabelType must be set.", nameof(options));
         if (options.BatchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "AcquisitionScorerOptions.BatchSize must be positive.");
+        if (!(options.ProbabilityTolerance >= 0) || double.IsPositiveInfinity(options.ProbabilityTolerance))
+            throw new ArgumentOutOfRangeException(nameof(options), options.ProbabilityTolerance, "AcquisitionScorerOptions.ProbabilityTolerance must be a finite number ≥ 0.");
         if (string.IsNullOrWhiteSpace(options.OutputColumnName))
             throw new ArgumentException("AcquisitionScorerOptions.OutputColumnName must be a column name.", nameof(options));
         if (options.IdColumnName is null && string.IsNullOrWhiteSpace(options.RowIdColumnName))

@@ -109,6 +109,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
             _probabilities = batch.Probabilities;
             _embeddings = batch.Embeddings;
             var ids = _count == _ids.Length ? _ids : _ids[.._count];
+            CheckSums(_probabilities, ids);
             var acquisition = new AcquisitionBatch(_probabilities, ids, _embeddings, _binding.EmbeddingSize);
             _view.Strategy.Score(acquisition, _scores.AsSpan(0, _count));
             for (int i = 0; i < _count; i++)
@@ -120,6 +121,24 @@ internal sealed class ScoringCursor : DataViewRowCursor
             return true;
         }
     }
+
+    /// <summary>Refuses rows whose sums are off by more than the option's tolerance; rescales those the strategies would refuse.</summary>
+    private void CheckSums(ProbabilityTensor probabilities, long[] ids)
+    {
+        double tolerance = _view.Options.ProbabilityTolerance;
+        try
+        {
+            probabilities.Validate(tolerance, ids);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{e.Message} AcquisitionScorerOptions.ProbabilityTolerance sets how far from 1 a row's sum may be.", e);
+        }
+        if (tolerance > StrategyTolerance) probabilities.RescaleRowsOff(StrategyTolerance);
+    }
+
+    /// <summary>The tolerance strategies check sums with (<see cref="ProbabilityTensor.Validate"/>'s default).</summary>
+    private const double StrategyTolerance = 1e-3;
 
     private void OnRow()
     {

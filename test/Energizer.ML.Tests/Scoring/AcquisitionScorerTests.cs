@@ -190,6 +190,37 @@ public sealed class AcquisitionScorerTests
         CollectionAssert.AreEqual(withInference.Scores.ToArray(), withoutInference.Scores.ToArray());
     }
 
+    [TestMethod]
+    public void ProbabilityToleranceDecidesWhichRowSumsAreScoredAfterRescalingAndWhichAreRefused()
+    {
+        var ml = new MLContext(1);
+        // Row 1001 sums to 1.01: off by more than the default tolerance (1e-3), within 0.02.
+        var pool = ml.Data.LoadFromEnumerable(new[]
+        {
+            new Row { UserId = 1000, P = [0.9f, 0.1f] },
+            new Row { UserId = 1001, P = [0.6f, 0.41f] },
+        });
+        IDataView Scored(double tolerance) => ml.ActiveLearning().ScoreAcquisition(CopyLearner(ml, pool), new AcquisitionScorerOptions
+        {
+            Strategy = AcquisitionStrategy.Entropy,
+            IdColumnName = "UserId",
+            ProbabilityTolerance = tolerance,
+        }).Fit(pool).Transform(pool);
+
+        var refused = Assert.ThrowsExactly<ArgumentException>(() => Scored(1e-3).GetColumn<float>("Acquisition").ToArray());
+        StringAssert.Contains(refused.Message, "Row 1001: probabilities in pass 0 sum to 1.0100000");
+        StringAssert.Contains(refused.Message, "AcquisitionScorerOptions.ProbabilityTolerance");
+
+        var entropy = Scored(0.02).GetColumn<float>("Acquisition").ToArray();
+        // Row 1000: H(0.9, 0.1) = −(0.9 ln 0.9 + 0.1 ln 0.1) = 0.325083.
+        // Row 1001 rescaled to (0.6, 0.41) / 1.01 = (0.594059, 0.405941): H = 0.675347.
+        Assert.AreEqual(0.325083f, entropy[0], 1e-5f);
+        Assert.AreEqual(0.675347f, entropy[1], 1e-5f);
+
+        var negative = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Scored(-1));
+        StringAssert.Contains(negative.Message, "ProbabilityTolerance");
+    }
+
     /// <summary>A learner whose every use is an error.</summary>
     private sealed class LearnerThatMustNotRun : ITransformer
     {
