@@ -52,6 +52,13 @@ public sealed class ActiveLearningCatalog
     public Selection SelectTopK(IDataView scored, int k, SelectionOptions? options = null) => TopKSelector.Select(scored, k, options);
 
     /// <summary>
+    /// Selects the best <paramref name="k"/> unlabelled rows of a scoring pass
+    /// (<see cref="AcquisitionScorerTransformer.Score"/>), with its strategy: a batch-aware one
+    /// picks jointly. See <see cref="TopKSelector"/>.
+    /// </summary>
+    public Selection SelectTopK(ScoringSession session, int k, SelectionOptions? options = null) => TopKSelector.Select(session, k, options);
+
+    /// <summary>
     /// A committee of <paramref name="members"/> learners for <see cref="InferenceMode.Ensemble"/>:
     /// <paramref name="member"/> builds member k (give TorchClassifiers different seeds for a deep
     /// ensemble); with <paramref name="bootstrap"/> each member is fitted on a resample of the data.

@@ -36,6 +36,12 @@ public abstract class AcquisitionStrategy
     public virtual bool NeedsEmbeddings => false;
 
     /// <summary>
+    /// False when <see cref="Score"/> reads only the row ids (Random): the scorer then runs no
+    /// inference and hands it a batch whose probabilities say one certain class per row (T = 1, C = 1).
+    /// </summary>
+    public virtual bool NeedsPredictions => true;
+
+    /// <summary>
     /// Writes one score per row of <paramref name="batch"/> into <paramref name="scores"/>
     /// (for batch-aware strategies: the pre-filter score).
     /// </summary>

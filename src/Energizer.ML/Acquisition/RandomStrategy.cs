@@ -24,6 +24,9 @@ public sealed class RandomStrategy : PointwiseStrategy
     public override string Fingerprint => FormattableString.Invariant($"Random(seed={Seed})");
 
     /// <inheritdoc />
+    public override bool NeedsPredictions => false;
+
+    /// <inheritdoc />
     /// <remarks>24 random bits, so every value is exact in float and below 1.</remarks>
     protected override double ScoreRow(ProbabilityTensor probabilities, int row, long rowId, ReadOnlySpan<double> mean) =>
         (SeededHash.Bits(Seed, SeededHash.RandomStream, rowId) >> 40) * (1.0 / (1 << 24));

@@ -2,8 +2,12 @@ using Microsoft.ML;
 
 namespace Energizer.ML.Inference;
 
-/// <summary>An <see cref="InferenceMode"/> bound to one fitted learner and one pool schema.</summary>
-public abstract class BoundInference
+/// <summary>
+/// An <see cref="InferenceMode"/> bound to one fitted learner and one pool schema. A binding may
+/// hold native resources (a copy of the network, cached mask tensors): whoever binds disposes it;
+/// the scorer's bindings belong to its <see cref="Scoring.ScoringSession"/>.
+/// </summary>
+public abstract class BoundInference : IDisposable
 {
     /// <summary>C, the number of classes the learner predicts.</summary>
     public abstract int ClassCount { get; }
@@ -24,4 +28,10 @@ public abstract class BoundInference
 
     /// <summary>The columns of <see cref="Prepare"/>'s view that readers read.</summary>
     public abstract IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema prepared);
+
+    /// <summary>C, T and D together.</summary>
+    internal InferenceShape Shape => new(ClassCount, Iterations, EmbeddingSize);
+
+    /// <summary>Frees what the binding holds; readers made by it must not be used afterwards.</summary>
+    public virtual void Dispose() => GC.SuppressFinalize(this);
 }

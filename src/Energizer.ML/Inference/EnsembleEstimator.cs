@@ -47,6 +47,13 @@ public sealed class EnsembleEstimator : IEstimator<EnsembleTransformer>
         return new EnsembleTransformer(fitted, input.Schema);
     }
 
-    /// <summary>The first member's output schema (all members must agree).</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => _member(0).GetOutputSchema(inputSchema);
+    /// <summary>The first member's output schema (all members must agree) and each member's probabilities, <c>Score.Member{k}</c>.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var first = _member(0).GetOutputSchema(inputSchema);
+        var score = first.FirstOrDefault(c => c.Name == "Score");
+        if (score.Name != "Score" || score.Kind != SchemaShape.Column.VectorKind.Vector || score.ItemType != NumberDataViewType.Single)
+            throw new ArgumentException("Ensemble members must be multiclass classifiers with a 'Score' vector of class probabilities.", nameof(inputSchema));
+        return SchemaShapes.AppendVectors(_context, first, Enumerable.Range(0, Members).Select(EnsembleTransformer.MemberScoreName));
+    }
 }

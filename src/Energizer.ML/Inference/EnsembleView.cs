@@ -109,6 +109,8 @@ internal sealed class EnsembleView : IDataView
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
+            if (!_active[column.Index])
+                throw new InvalidOperationException($"Column '{column.Name}' was not requested when this cursor was created.");
             int inputCount = _view._input.Schema.Count;
             if (column.Index < inputCount) return _input.GetGetter<TValue>(_view._input.Schema[column.Index]);
             Delegate getter;

@@ -57,6 +57,17 @@ public abstract class InferenceMode
     /// <param name="needEmbeddings">Whether the strategy needs embeddings.</param>
     public abstract BoundInference Bind(ITransformer learner, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings);
 
+    /// <summary>
+    /// The sizes <see cref="Bind"/> would give, with its argument checks, for schema checks that
+    /// score nothing. This default binds and disposes at once; a mode whose binding is costly
+    /// (a network copy) overrides it to check without binding.
+    /// </summary>
+    internal virtual InferenceShape Describe(ITransformer learner, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings)
+    {
+        using var binding = Bind(learner, poolSchema, embeddingColumnName, needEmbeddings);
+        return binding.Shape;
+    }
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

@@ -265,7 +265,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             var model = _fitter.Fit(_ledger.View(train));
             report = report with { FitSeconds = watch.Elapsed.TotalSeconds };
             // Fails clearly when the learner is not a classifier the inference mode can use.
-            _options.Inference.Bind(model, _scoringPool.Schema, _options.EmbeddingColumnName, _options.Strategy.NeedsEmbeddings);
+            _ = Scorer(model).GetOutputSchema(_scoringPool.Schema);
             watch.Restart();
             if (_evaluation is not null) report = report with { Metrics = _evaluator.Evaluate(model, _evaluation) };
             if (validation.Count > 0) report = report with { ValidationMetrics = _evaluator.Evaluate(model, _ledger.View(validation)) };
@@ -288,17 +288,9 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 var drawn = PoolDraws.Random(_pool, _options.IdColumnName, k, _options.Seed, SeededHash.DrawStream, labelled.Union(skipped).ToHashSet());
                 return (drawn, [.. drawn.Select(_ => 0f)]);
             }
-            var scorer = new AcquisitionScorerTransformer(model, new AcquisitionScorerOptions
-            {
-                Strategy = _options.Strategy,
-                Inference = _options.Inference,
-                IdColumnName = _options.IdColumnName,
-                BatchSize = _options.ScoringBatchSize,
-                EmbeddingColumnName = _options.EmbeddingColumnName,
-                LabelColumnName = _options.LabelColumnName,
-                LabelType = _options.LabelType,
-            });
-            var selection = TopKSelector.Select(scorer.Transform(_scoringPool), k, new SelectionOptions
+            // The session's binding (a network copy, cached masks) is freed when the query ends.
+            using var session = Scorer(model).Score(_scoringPool);
+            var selection = TopKSelector.Select(session, k, new SelectionOptions
             {
                 IdColumnName = _options.IdColumnName,
                 Labelled = labelled,
@@ -308,6 +300,17 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             });
             return ([.. selection.RowIds], [.. selection.Scores]);
         }
+
+        private AcquisitionScorerTransformer Scorer(ITransformer model) => new(model, new AcquisitionScorerOptions
+        {
+            Strategy = _options.Strategy,
+            Inference = _options.Inference,
+            IdColumnName = _options.IdColumnName,
+            BatchSize = _options.ScoringBatchSize,
+            EmbeddingColumnName = _options.EmbeddingColumnName,
+            LabelColumnName = _options.LabelColumnName,
+            LabelType = _options.LabelType,
+        });
 
         private async Task<RoundReport> LabelAsync(RoundReport report, CancellationToken cancellationToken)
         {

@@ -84,5 +84,24 @@ public sealed class ProbabilityTensor
         }
     }
 
+    /// <summary>
+    /// Divides each row of each pass whose sum is further than <paramref name="beyond"/> from 1
+    /// by that sum (rows already <see cref="Validate"/>d: finite, non-negative, sum positive).
+    /// </summary>
+    internal void RescaleRowsOff(double beyond)
+    {
+        for (int t = 0; t < Iterations; t++)
+        {
+            for (int n = 0; n < Rows; n++)
+            {
+                var p = _values.AsSpan(((t * Rows) + n) * Classes, Classes);
+                double sum = 0;
+                foreach (float v in p) sum += v;
+                if (Math.Abs(sum - 1) <= beyond) continue;
+                for (int c = 0; c < Classes; c++) p[c] = (float)(p[c] / sum);
+            }
+        }
+    }
+
     private static string RowName(int n, IReadOnlyList<long>? rowIds) => rowIds is null ? n.ToString() : rowIds[n].ToString();
 }

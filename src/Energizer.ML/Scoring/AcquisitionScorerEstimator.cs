@@ -1,3 +1,4 @@
+using Energizer.ML.Inference;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

@@ -43,6 +43,11 @@ public sealed class AcquisitionScorerOptions
     /// <summary>Rows scored together. Default 256.</summary>
     public int BatchSize { get; set; } = 256;
 
-    /// <summary>Tolerance on each row's probability sum before the strategy refuses it. Default 1e-3.</summary>
+    /// <summary>
+    /// Tolerance on each row's probability sum. The scorer refuses a row whose probabilities sum
+    /// further than this from 1 (naming its id); a row within it but further than the strategies'
+    /// own check (1e-3) is rescaled to sum to 1, so a learner whose probabilities are loosely
+    /// normalised can be scored. Default 1e-3: rows are scored as the learner gives them.
+    /// </summary>
     public double ProbabilityTolerance { get; set; } = 1e-3;
 }

@@ -31,16 +31,35 @@ public sealed class AcquisitionScorerTransformer : ITransformer
     /// <summary>False: scores are computed for batches of rows, not one row at a time.</summary>
     public bool IsRowToRowMapper => false;
 
-    /// <summary>Binds the inference mode to the learner for pools of <paramref name="poolSchema"/>.</summary>
+    /// <summary>Binds the inference mode to the learner for pools of <paramref name="poolSchema"/>; the caller disposes the binding.</summary>
     internal BoundInference Bind(DataViewSchema poolSchema)
+    {
+        var learnerSchema = LearnerSchema(poolSchema);
+        if (!RunsInference) return new RowIdsOnlyInference();
+        var binding = Options.Inference.Bind(Learner, learnerSchema, Options.EmbeddingColumnName, Strategy.NeedsEmbeddings);
+        return ReferenceEquals(learnerSchema, poolSchema) ? binding : new LabelFillingInference(binding, Options.LabelColumnName, Options.LabelType);
+    }
+
+    /// <summary>What <see cref="Bind"/> would give, with its checks, without keeping a binding.</summary>
+    private InferenceShape Describe(DataViewSchema poolSchema)
+    {
+        var learnerSchema = LearnerSchema(poolSchema);
+        return RunsInference
+            ? Options.Inference.Describe(Learner, learnerSchema, Options.EmbeddingColumnName, Strategy.NeedsEmbeddings)
+            : new RowIdsOnlyInference().Shape;
+    }
+
+    /// <summary>False when the strategy reads no predictions and no column of them is asked for: scoring draws ids only.</summary>
+    private bool RunsInference => Strategy.NeedsPredictions || Strategy.IsBatchAware || Options.MeanProbabilitiesColumnName is not null;
+
+    /// <summary>The schema the learner sees: the pool's, with a missing-value label column when the pool has none.</summary>
+    private DataViewSchema LearnerSchema(DataViewSchema poolSchema)
     {
         if (Options.IdColumnName is { } id)
             IdReader.Check(poolSchema.GetColumnOrNull(id) ?? throw new ArgumentException($"Id column '{id}' is not in the pool.", nameof(poolSchema)));
-        if (poolSchema.GetColumnOrNull(Options.LabelColumnName) is not null)
-            return Options.Inference.Bind(Learner, poolSchema, Options.EmbeddingColumnName, Strategy.NeedsEmbeddings);
-        var withLabel = MissingLabelView.SchemaOf(poolSchema, Options.LabelColumnName, Options.LabelType);
-        return new LabelFillingInference(Options.Inference.Bind(Learner, withLabel, Options.EmbeddingColumnName, Strategy.NeedsEmbeddings),
-            Options.LabelColumnName, Options.LabelType);
+        return poolSchema.GetColumnOrNull(Options.LabelColumnName) is null
+            ? MissingLabelView.SchemaOf(poolSchema, Options.LabelColumnName, Options.LabelType)
+            : poolSchema;
     }
 
     /// <summary>Binds a learner to a pool without the label column: its prepared view gets one of missing values.</summary>
@@ -57,20 +76,41 @@ public sealed class AcquisitionScorerTransformer : ITransformer
         public override InferenceReader CreateReader(DataViewRowCursor cursor) => inner.CreateReader(cursor);
 
         public override IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema prepared) => inner.InputColumns(prepared);
+
+        public override void Dispose()
+        {
+            inner.Dispose();
+            base.Dispose();
+        }
     }
 
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return ScoredColumns.Create(Options, Bind(inputSchema), inputSchema, Strategy).Schema;
+        return ScoredColumns.Create(Options, Describe(inputSchema), inputSchema, Strategy).Schema;
     }
 
-    /// <summary>Returns the pool with the acquisition column added; nothing is scored until a cursor moves.</summary>
+    /// <summary>
+    /// Opens a scoring pass over <paramref name="pool"/>: the learner is bound once, for every
+    /// cursor of the session's <see cref="ScoringSession.Scored"/> view, until the session is
+    /// disposed. Select from it with <c>SelectTopK(session, k)</c>.
+    /// </summary>
+    public ScoringSession Score(IDataView pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return new ScoringSession(this, pool);
+    }
+
+    /// <summary>
+    /// Returns the pool with the acquisition column added; nothing is scored until a cursor moves.
+    /// The view holds a <see cref="ScoringSession"/> that nothing disposes; use <see cref="Score"/>
+    /// to free the learner's binding as soon as the pass is over.
+    /// </summary>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new ScoredPoolView(input, Bind(input.Schema), Strategy, Options);
+        return Score(input).Scored;
     }
 
     /// <summary>Not supported: a scorer is rebuilt from its learner, which is what to save.</summary>
@@ -90,6 +130,8 @@ public sealed class AcquisitionScorerTransformer : ITransformer
             throw new ArgumentException("AcquisitionScorerOptions.LabelColumnName and LabelType must be set.", nameof(options));
         if (options.BatchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "AcquisitionScorerOptions.BatchSize must be positive.");
+        if (!(options.ProbabilityTolerance >= 0) || double.IsPositiveInfinity(options.ProbabilityTolerance))
+            throw new ArgumentOutOfRangeException(nameof(options), options.ProbabilityTolerance, "AcquisitionScorerOptions.ProbabilityTolerance must be a finite number ≥ 0.");
         if (string.IsNullOrWhiteSpace(options.OutputColumnName))
             throw new ArgumentException("AcquisitionScorerOptions.OutputColumnName must be a column name.", nameof(options));
         if (options.IdColumnName is null && string.IsNullOrWhiteSpace(options.RowIdColumnName))

@@ -11,7 +11,10 @@ internal sealed class ScoredColumns
     /// <summary>Annotation on the probabilities column: T, so readers can split T×C.</summary>
     public const string IterationsAnnotation = "ProbabilityIterations";
 
-    private ScoredColumns(DataViewSchema pool, IReadOnlyList<(string Name, DataViewType Type, string Role)> added, int iterations)
+    /// <summary>Annotation on the score column: the name of the batch-aware strategy whose pre-filter score it holds.</summary>
+    public const string BatchAwareStrategyAnnotation = "BatchAwareStrategy";
+
+    private ScoredColumns(DataViewSchema pool, IReadOnlyList<(string Name, DataViewType Type, string Role)> added, int iterations, AcquisitionStrategy strategy)
     {
         var builder = new DataViewSchema.Builder();
         foreach (var column in pool) builder.AddColumn(column.Name, column.Type, column.Annotations);
@@ -22,6 +25,15 @@ internal sealed class ScoredColumns
             {
                 var annotationBuilder = new DataViewSchema.Annotations.Builder();
                 annotationBuilder.Add(IterationsAnnotation, NumberDataViewType.Int32, (ref int value) => value = iterations);
+                annotations = annotationBuilder.ToAnnotations();
+            }
+            else if (added[i].Role == nameof(Score) && strategy.IsBatchAware)
+            {
+                // A view that wraps the scorer's output keeps this, so selection can tell that a
+                // plain top-k of the column would not be the strategy's pick.
+                var annotationBuilder = new DataViewSchema.Annotations.Builder();
+                var name = strategy.Name.AsMemory();
+                annotationBuilder.Add(BatchAwareStrategyAnnotation, TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = name);
                 annotations = annotationBuilder.ToAnnotations();
             }
             builder.AddColumn(added[i].Name, added[i].Type, annotations);
@@ -77,8 +89,17 @@ internal sealed class ScoredColumns
 
     public static string EmbeddingName(string scoreColumn) => scoreColumn + ".Embedding";
 
-    public static ScoredColumns Create(AcquisitionScorerOptions options, BoundInference binding, DataViewSchema pool, AcquisitionStrategy strategy) =>
-        new(pool, Added(options, strategy, binding.ClassCount, binding.Iterations, binding.EmbeddingSize), binding.Iterations);
+    public static ScoredColumns Create(AcquisitionScorerOptions options, InferenceShape shape, DataViewSchema pool, AcquisitionStrategy strategy) =>
+        new(pool, Added(options, strategy, shape.ClassCount, shape.Iterations, shape.EmbeddingSize), shape.Iterations, strategy);
+
+    /// <summary>The batch-aware strategy whose pre-filter score <paramref name="score"/> holds, by name; null when none says so.</summary>
+    public static string? BatchAwareStrategyOf(DataViewSchema.Column score)
+    {
+        if (score.Annotations.Schema.GetColumnOrNull(BatchAwareStrategyAnnotation) is null) return null;
+        ReadOnlyMemory<char> name = default;
+        score.Annotations.GetValue(BatchAwareStrategyAnnotation, ref name);
+        return name.ToString();
+    }
 
     /// <summary>Reads T from a probabilities column written by the scorer.</summary>
     public static int ReadIterations(DataViewSchema.Column column)

@@ -5,31 +5,28 @@ using Microsoft.ML;
 namespace Energizer.ML.Scoring;
 
 /// <summary>
-/// The lazy output of <see cref="AcquisitionScorerTransformer.Transform"/>: the pool's columns
-/// plus the acquisition score (and row id, mean probabilities, batch-aware payload). Nothing is
-/// scored until a cursor moves; each cursor reads one batch ahead, scores it, hands rows out.
+/// The lazy output of a <see cref="ScoringSession"/>: the pool's columns plus the acquisition
+/// score (and row id, mean probabilities, batch-aware payload). Nothing is scored until a cursor
+/// moves; each cursor reads one batch ahead, scores it, hands rows out.
 /// </summary>
 internal sealed class ScoredPoolView : IDataView
 {
-    public ScoredPoolView(IDataView pool, BoundInference binding, AcquisitionStrategy strategy, AcquisitionScorerOptions options)
+    public ScoredPoolView(ScoringSession session, BoundInference binding)
     {
-        Pool = pool;
-        Binding = binding;
-        Strategy = strategy;
-        Options = options;
-        Columns = ScoredColumns.Create(options, binding, pool.Schema, strategy);
-        Prepared = binding.Prepare(pool);
-        if (options.IdColumnName is { } id)
-            IdColumn = Prepared.Schema.GetColumnOrNull(id) ?? throw new ArgumentException($"Id column '{id}' is not in the pool.", nameof(options));
+        Session = session;
+        Columns = ScoredColumns.Create(session.Options, binding.Shape, session.Pool.Schema, session.Strategy);
+        Prepared = binding.Prepare(session.Pool);
+        if (session.Options.IdColumnName is { } id)
+            IdColumn = Prepared.Schema.GetColumnOrNull(id) ?? throw new ArgumentException($"Id column '{id}' is not in the pool.", nameof(session));
     }
 
-    public IDataView Pool { get; }
+    public ScoringSession Session { get; }
 
-    public BoundInference Binding { get; }
+    public IDataView Pool => Session.Pool;
 
-    public AcquisitionStrategy Strategy { get; }
+    public AcquisitionStrategy Strategy => Session.Strategy;
 
-    public AcquisitionScorerOptions Options { get; }
+    public AcquisitionScorerOptions Options => Session.Options;
 
     public ScoredColumns Columns { get; }
 

@@ -16,12 +16,15 @@ internal sealed class ScoringCursor : DataViewRowCursor
     private readonly bool[] _active;
     private readonly DataViewRowCursor _ahead;
     private readonly DataViewRowCursor? _out;
+    private readonly BoundInference _binding;
     private readonly InferenceReader _reader;
     private readonly Func<long> _currentId;
     private readonly int _stripe;
     private readonly int _stripes;
     private readonly int _batchSize;
     private long _batchNumber;
+    private long _batch;
+    private long _poolRows;
     private long _aheadPosition = -1;
     private long _position = -1;
     private long[] _ids;
@@ -42,10 +45,11 @@ internal sealed class ScoringCursor : DataViewRowCursor
         _active = new bool[view.Schema.Count];
         foreach (var column in columnsNeeded) _active[column.Index] = true;
 
-        var aheadColumns = view.Binding.InputColumns(view.Prepared.Schema).ToList();
+        _binding = view.Session.Binding;
+        var aheadColumns = _binding.InputColumns(view.Prepared.Schema).ToList();
         if (view.IdColumn is { } idColumn) aheadColumns.Add(idColumn);
         _ahead = view.Prepared.GetRowCursor(aheadColumns);
-        _reader = view.Binding.CreateReader(_ahead);
+        _reader = _binding.CreateReader(_ahead);
         _currentId = view.IdColumn is { } id ? IdReader.Create(_ahead, id) : () => _aheadPosition;
 
         var poolColumns = view.Pool.Schema.Where(c => _active[c.Index]).ToArray();
@@ -58,7 +62,8 @@ internal sealed class ScoringCursor : DataViewRowCursor
 
     public override long Position => _position;
 
-    public override long Batch => 0;
+    /// <summary>The pool batch the current row belongs to: batch b is only ever handed out by cursor b mod n of a set.</summary>
+    public override long Batch => _batch;
 
     public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
 
@@ -71,7 +76,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
         if (_count > 0 && _index + 1 < _count)
         {
             _index++;
-            _out?.MoveNext();
+            MovePool();
             _position++;
             return true;
         }
@@ -81,7 +86,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
             return false;
         }
         _index = 0;
-        _out?.MoveNext();
+        MovePool();
         _position++;
         return true;
     }
@@ -90,7 +95,8 @@ internal sealed class ScoringCursor : DataViewRowCursor
     {
         while (true)
         {
-            bool mine = _batchNumber++ % _stripes == _stripe;
+            long number = _batchNumber++;
+            bool mine = number % _stripes == _stripe;
             if (!mine)
             {
                 if (Skip(_batchSize) == 0) return false;
@@ -99,10 +105,12 @@ internal sealed class ScoringCursor : DataViewRowCursor
             _count = 0;
             var next = _reader.Next(_batchSize, OnRow);
             if (next is not { } batch) return false;
+            _batch = number;
             _probabilities = batch.Probabilities;
             _embeddings = batch.Embeddings;
             var ids = _count == _ids.Length ? _ids : _ids[.._count];
-            var acquisition = new AcquisitionBatch(_probabilities, ids, _embeddings, _view.Binding.EmbeddingSize);
+            CheckSums(_probabilities, ids);
+            var acquisition = new AcquisitionBatch(_probabilities, ids, _embeddings, _binding.EmbeddingSize);
             _view.Strategy.Score(acquisition, _scores.AsSpan(0, _count));
             for (int i = 0; i < _count; i++)
             {
@@ -113,6 +121,24 @@ internal sealed class ScoringCursor : DataViewRowCursor
             return true;
         }
     }
+
+    /// <summary>Refuses rows whose sums are off by more than the option's tolerance; rescales those the strategies would refuse.</summary>
+    private void CheckSums(ProbabilityTensor probabilities, long[] ids)
+    {
+        double tolerance = _view.Options.ProbabilityTolerance;
+        try
+        {
+            probabilities.Validate(tolerance, ids);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{e.Message} AcquisitionScorerOptions.ProbabilityTolerance sets how far from 1 a row's sum may be.", e);
+        }
+        if (tolerance > StrategyTolerance) probabilities.RescaleRowsOff(StrategyTolerance);
+    }
+
+    /// <summary>The tolerance strategies check sums with (<see cref="ProbabilityTensor.Validate"/>'s default).</summary>
+    private const double StrategyTolerance = 1e-3;
 
     private void OnRow()
     {
@@ -126,10 +152,20 @@ internal sealed class ScoringCursor : DataViewRowCursor
         while (skipped < rows && _ahead.MoveNext())
         {
             _aheadPosition++;
-            _out?.MoveNext();
+            MovePool();
             skipped++;
         }
         return skipped;
+    }
+
+    /// <summary>Moves the pool's own cursor with the learner's: the learner must keep the pool's rows one for one.</summary>
+    private void MovePool()
+    {
+        if (_out is null) return;
+        if (!_out.MoveNext())
+            throw new InvalidOperationException(
+                $"The learner's output has more rows than the pool: the pool ended after {_poolRows} rows. The scorer needs a learner that keeps the pool's rows one for one.");
+        _poolRows++;
     }
 
     public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
@@ -172,7 +208,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
 
     private void GetEmbedding(ref VBuffer<float> value)
     {
-        int size = _view.Binding.EmbeddingSize;
+        int size = _binding.EmbeddingSize;
         var editor = VBufferEditor.Create(ref value, size);
         _embeddings.AsSpan(_index * size, size).CopyTo(editor.Values);
         value = editor.Commit();

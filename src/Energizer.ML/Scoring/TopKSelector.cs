@@ -13,8 +13,26 @@ namespace Energizer.ML.Scoring;
 /// </summary>
 public static class TopKSelector
 {
-    /// <summary>Selects the best <paramref name="k"/> unlabelled rows of <paramref name="scored"/>.</summary>
-    public static Selection Select(IDataView scored, int k, SelectionOptions? options = null)
+    /// <summary>
+    /// Selects the best <paramref name="k"/> unlabelled rows of a scoring session's pool; a
+    /// batch-aware strategy of the session (or <see cref="SelectionOptions.Strategy"/>) picks them jointly.
+    /// </summary>
+    public static Selection Select(ScoringSession session, int k, SelectionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return Select(session.Scored, k, options, session.Strategy);
+    }
+
+    /// <summary>
+    /// Selects the best <paramref name="k"/> unlabelled rows of <paramref name="scored"/>. The
+    /// scorer's own output carries its strategy; a view that wraps it (a cache, another
+    /// transform) does not, so a batch-aware strategy must then be named in
+    /// <see cref="SelectionOptions.Strategy"/>, or the selection is refused.
+    /// </summary>
+    public static Selection Select(IDataView scored, int k, SelectionOptions? options = null) =>
+        Select(scored, k, options, (scored as ScoredPoolView)?.Strategy);
+
+    private static Selection Select(IDataView scored, int k, SelectionOptions? options, AcquisitionStrategy? scorerStrategy)
     {
         ArgumentNullException.ThrowIfNull(scored);
         options ??= new SelectionOptions();
@@ -22,7 +40,12 @@ public static class TopKSelector
         if (options.Partitions <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.Partitions, "SelectionOptions.Partitions must be at least 1.");
 
-        var strategy = options.Strategy ?? (scored as ScoredPoolView)?.Strategy;
+        var strategy = options.Strategy ?? scorerStrategy;
+        if (strategy is null && scored.Schema.GetColumnOrNull(options.ScoreColumnName) is { } column && ScoredColumns.BatchAwareStrategyOf(column) is { } name)
+            throw new ArgumentException(
+                $"Column '{column.Name}' holds the pre-filter score of {name}, which picks rows jointly, but this view is not the scorer's own output "
+                + "(it was cached or transformed), so the strategy cannot be found and a plain top-k would not be its pick: "
+                + "select from the scoring session (SelectTopK(session, k)) or set SelectionOptions.Strategy.", nameof(scored));
         bool joint = strategy is { IsBatchAware: true };
         var plan = new Plan(scored.Schema, options, joint ? strategy : null);
         int keep = joint ? Math.Max(k, options.CandidateCount ?? checked(10 * k)) : k;

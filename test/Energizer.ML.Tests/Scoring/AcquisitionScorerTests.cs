@@ -1,3 +1,5 @@
+using Energizer.ML.Acquisition;
+using Energizer.ML.Inference;
 using Energizer.ML.Scoring;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -169,6 +171,68 @@ public sealed class AcquisitionScorerTests
         {
             File.Delete(path);
         }
+    }
+
+    [TestMethod]
+    public void RandomRunsNoInferenceAndSelectsTheSameRows()
+    {
+        var ml = new MLContext(1);
+        var pool = Pool(ml, [.. Enumerable.Range(0, 40).Select(i => i / 40f)]);
+        var random = AcquisitionStrategy.Random(seed: 7);
+        // Random's scores hash (seed, row id) and ignore the probabilities, so the copy learner's
+        // predictions (read by inference) and none at all must pick the same rows.
+        var withInference = ml.ActiveLearning().SelectTopK(
+            ml.ActiveLearning().ScoreAcquisition(CopyLearner(ml, pool), random, batchSize: 16).Fit(pool).Transform(pool), 5);
+        using var session = ml.ActiveLearning().ScoreAcquisition(new LearnerThatMustNotRun(), random, InferenceMode.McDropout(20), batchSize: 16)
+            .Fit(pool).Score(pool);
+        var withoutInference = ml.ActiveLearning().SelectTopK(session, 5);
+        CollectionAssert.AreEqual(withInference.RowIds.ToArray(), withoutInference.RowIds.ToArray());
+        CollectionAssert.AreEqual(withInference.Scores.ToArray(), withoutInference.Scores.ToArray());
+    }
+
+    [TestMethod]
+    public void ProbabilityToleranceDecidesWhichRowSumsAreScoredAfterRescalingAndWhichAreRefused()
+    {
+        var ml = new MLContext(1);
+        // Row 1001 sums to 1.01: off by more than the default tolerance (1e-3), within 0.02.
+        var pool = ml.Data.LoadFromEnumerable(new[]
+        {
+            new Row { UserId = 1000, P = [0.9f, 0.1f] },
+            new Row { UserId = 1001, P = [0.6f, 0.41f] },
+        });
+        IDataView Scored(double tolerance) => ml.ActiveLearning().ScoreAcquisition(CopyLearner(ml, pool), new AcquisitionScorerOptions
+        {
+            Strategy = AcquisitionStrategy.Entropy,
+            IdColumnName = "UserId",
+            ProbabilityTolerance = tolerance,
+        }).Fit(pool).Transform(pool);
+
+        var refused = Assert.ThrowsExactly<ArgumentException>(() => Scored(1e-3).GetColumn<float>("Acquisition").ToArray());
+        StringAssert.Contains(refused.Message, "Row 1001: probabilities in pass 0 sum to 1.0100000");
+        StringAssert.Contains(refused.Message, "AcquisitionScorerOptions.ProbabilityTolerance");
+
+        var entropy = Scored(0.02).GetColumn<float>("Acquisition").ToArray();
+        // Row 1000: H(0.9, 0.1) = −(0.9 ln 0.9 + 0.1 ln 0.1) = 0.325083.
+        // Row 1001 rescaled to (0.6, 0.41) / 1.01 = (0.594059, 0.405941): H = 0.675347.
+        Assert.AreEqual(0.325083f, entropy[0], 1e-5f);
+        Assert.AreEqual(0.675347f, entropy[1], 1e-5f);
+
+        var negative = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Scored(-1));
+        StringAssert.Contains(negative.Message, "ProbabilityTolerance");
+    }
+
+    /// <summary>A learner whose every use is an error.</summary>
+    private sealed class LearnerThatMustNotRun : ITransformer
+    {
+        public bool IsRowToRowMapper => false;
+
+        public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => throw new InvalidOperationException("The learner ran.");
+
+        public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => throw new InvalidOperationException("The learner ran.");
+
+        public IDataView Transform(IDataView input) => throw new InvalidOperationException("The learner ran.");
+
+        public void Save(ModelSaveContext ctx) => throw new InvalidOperationException("The learner ran.");
     }
 
     private sealed class Labelled
