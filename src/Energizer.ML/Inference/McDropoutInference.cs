@@ -48,7 +48,7 @@ internal sealed class McDropoutInference : InferenceMode
             var consistent = Consistent
                 ? new Onnx.TorchOnnxExporter.ConsistentDropout(Iterations, (layer, row, rate) =>
                 {
-                    using var masks = TorchBoundInference.ConsistentMasks(Seed, layer, Iterations, row, rate, TorchSharp.torch.CPU);
+                    using var masks = DropoutMasks.Consistent(Seed, layer, Iterations, row, rate, TorchSharp.torch.CPU);
                     return masks.data<float>().ToArray();
                 })
                 : null;

@@ -2,6 +2,7 @@ using Energizer.ML.Acquisition;
 using Energizer.ML.Numerics;
 using Energizer.ML.Torch;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -37,7 +38,7 @@ internal sealed class TorchBoundInference : BoundInference
     private readonly bool _sparseFirstLayer;
     private readonly Dictionary<int, Tensor[]> _keptUnits = [];
 
-    /// <summary>MC-Dropout settings: T, consistent masks, rate override, in place or on a copy, seed of consistent masks.</summary>
+    /// <summary>MC-Dropout settings: T, consistent masks, rate override, in place or on a copy, seed of the masks.</summary>
     internal sealed record Dropout(int Iterations, bool Consistent, double? Probability, bool Inplace, int Seed);
 
     private enum DropoutKind
@@ -129,12 +130,16 @@ internal sealed class TorchBoundInference : BoundInference
 
     public override InferenceReader CreateReader(DataViewRowCursor cursor) => new Reader(this, cursor);
 
+    /// <summary>T×N×C probabilities and embeddings of a [N, F] batch whose rows have ids 0 … N − 1.</summary>
+    internal (float[] Probabilities, float[]? Embeddings) Run(Tensor x) => Run(x, Positions((int)x.shape[0]));
+
     /// <summary>
     /// T×N×C probabilities of a [N, F] batch (layout [t][n][c]) and, when used, N×D embeddings;
-    /// <paramref name="layersDone"/> &gt; 0 when <paramref name="x"/> has already been through that
-    /// many of the Sequential's first layers (which come before any dropout).
+    /// <paramref name="rows"/> holds the rows' ids (they key fresh masks), <paramref name="layersDone"/>
+    /// &gt; 0 when <paramref name="x"/> has already been through that many of the Sequential's first
+    /// layers (which come before any dropout).
     /// </summary>
-    internal (float[] Probabilities, float[]? Embeddings) Run(Tensor x, int layersDone = 0)
+    internal (float[] Probabilities, float[]? Embeddings) Run(Tensor x, DataViewRowId[] rows, int layersDone = 0)
     {
         int n = (int)x.shape[0];
         using var scope = NewDisposeScope();
@@ -147,11 +152,11 @@ internal sealed class TorchBoundInference : BoundInference
             var h = x;
             for (int i = layersDone; i < start; i++) h = _layers[i].call(h);
             if (_networkEmbeddings) embeddings = Penultimate(h, start).cpu().data<float>().ToArray();
-            logits = _mc is null ? Deterministic(h, start) : Stochastic(h, start, n);
+            logits = _mc is null ? Deterministic(h, start) : Stochastic(h, start, n, rows);
         }
         else
         {
-            logits = _mc is null ? _network.call(x) : NaivePasses(x);
+            logits = _mc is null ? _network.call(x) : NaivePasses(x, rows);
         }
         var probabilities = nn.functional.softmax(logits, 1).cpu().data<float>().ToArray();
         return (probabilities, embeddings);
@@ -159,12 +164,13 @@ internal sealed class TorchBoundInference : BoundInference
 
     /// <summary>
     /// The reference loop: T separate passes through every layer, each with that pass's masks
-    /// (consistent mode) — what prefix caching and batching must reproduce.
+    /// — what prefix caching and batching must reproduce. The rows have ids 0 … N − 1.
     /// </summary>
     internal float[] RunNaive(Tensor x)
     {
         if (_layers is null || _mc is null) throw new InvalidOperationException("The naive loop is defined for MC-Dropout on Sequential networks.");
         int n = (int)x.shape[0];
+        var rows = Positions(n);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var passes = new List<Tensor>();
@@ -173,14 +179,16 @@ internal sealed class TorchBoundInference : BoundInference
             var z = x;
             for (int i = 0; i < _layers.Count; i++)
             {
-                z = _dropouts.TryGetValue(i, out var d)
-                    ? _mc.Consistent ? ConsistentMask(i, d, z.shape[1..], z.device)[t].mul(z) : Fresh(z, d)
-                    : _layers[i].call(z);
+                if (!_dropouts.TryGetValue(i, out var d)) z = _layers[i].call(z);
+                else if (d.Rate > 0) z = ApplyDropout(z.unsqueeze(0), Masks(i, d, z.shape[1..], z.device, rows, n, t, 1), d).squeeze(0);
             }
             passes.Add(z);
         }
         return nn.functional.softmax(cat(passes, 0), 1).cpu().data<float>().ToArray();
     }
+
+    /// <summary>Row ids 0 … <paramref name="count"/> − 1, for batches given without a cursor.</summary>
+    private static DataViewRowId[] Positions(int count) => [.. Enumerable.Range(0, count).Select(i => new DataViewRowId((ulong)i, 0))];
 
     private Tensor Deterministic(Tensor h, int start)
     {
@@ -202,10 +210,9 @@ internal sealed class TorchBoundInference : BoundInference
         return z;
     }
 
-    private Tensor Stochastic(Tensor h, int start, int n)
+    private Tensor Stochastic(Tensor h, int start, int n, DataViewRowId[] rows)
     {
         int t = _mc!.Iterations;
-        long[] rowShape = h.shape[1..];
         // The T copies of h are never materialised: the first dropout multiplies h, viewed as
         // [1, N, ...], by masks of [T, N, ...] (or [T, 1, ...]) and the product is the T·N batch.
         // Later masks multiply the T·N activations in place (they are this method's own temporaries).
@@ -218,31 +225,22 @@ internal sealed class TorchBoundInference : BoundInference
                 if (!expanded) z = Repeat(h, t);
                 expanded = true;
                 z = _layers[i].call(z);
-                rowShape = z.shape[1..];
                 continue;
             }
-            if (d.Rate == 0 || d.Kind is DropoutKind.Alpha or DropoutKind.FeatureAlpha)
-            {
-                if (!expanded) z = Repeat(h, t);
-                expanded = true;
-                z = Fresh(z, d);
-                continue;
-            }
+            if (d.Rate == 0) continue;
+            long[] rowShape = z.shape[1..];
             if (_mc.Consistent && rowShape.Length == 1 && MaskedLinearChain(i) is { Count: > 0 } chain)
             {
                 z = MaskedLinears(chain, z, expanded, t, n);
                 expanded = true;
-                rowShape = z.shape[1..];
                 i = chain[^1].Linear;
                 continue;
             }
-            var mask = _mc.Consistent ? ConsistentMask(i, d, rowShape, z.device) : FreshMask([t, n, .. MaskRowShape(rowShape, d.Kind)], 1 - d.Rate, z.device);
-            z = expanded
-                ? z.view([t, n, .. rowShape]).mul_(mask).view([t * n, .. rowShape])
-                : z.unsqueeze(0).mul(mask).view([t * n, .. rowShape]);
+            var mask = Masks(i, d, rowShape, z.device, rows, n, 0, t);
+            z = ApplyDropout(expanded ? z.view([t, n, .. rowShape]) : z.unsqueeze(0), mask, d, inPlace: expanded).view([t * n, .. rowShape]);
             expanded = true;
         }
-        return z;
+        return expanded ? z : Repeat(z, t);
     }
 
     /// <summary>
@@ -339,95 +337,40 @@ internal sealed class TorchBoundInference : BoundInference
         return h.repeat(repeats);
     }
 
-    /// <summary>The per-row mask shape: the row's shape, or [C, 1, ...] for channel dropout.</summary>
+    /// <summary>The per-row mask shape: the row's shape, or [C, 1, ...] for channel and feature-alpha dropout.</summary>
     private static IEnumerable<long> MaskRowShape(long[] rowShape, DropoutKind kind) =>
-        rowShape.Select((size, axis) => kind == DropoutKind.Channel && axis > 0 ? 1L : size);
+        rowShape.Select((size, axis) => kind is DropoutKind.Channel or DropoutKind.FeatureAlpha && axis > 0 ? 1L : size);
 
-    private static Tensor Fresh(Tensor z, DropoutLayer d)
+    /// <summary>
+    /// Masks of passes [<paramref name="firstPass"/>, +<paramref name="passes"/>) of dropout
+    /// <paramref name="layer"/> for rows of <paramref name="rowShape"/>: fresh ones [passes, N, ...]
+    /// of <paramref name="rows"/>, or the cached consistent ones [passes, 1, ...]. Values are 0 or
+    /// 1/keep, or 0 or 1 for an alpha dropout (<see cref="ApplyDropout"/> scales those).
+    /// </summary>
+    private Tensor Masks(int layer, DropoutLayer d, long[] rowShape, Device device, DataViewRowId[] rows, int n, int firstPass, int passes)
     {
-        if (d.Rate == 0) return z;
-        switch (d.Kind)
-        {
-            case DropoutKind.Alpha:
-                return nn.functional.alpha_dropout(z, d.Rate, training: true);
-            case DropoutKind.FeatureAlpha:
-                return nn.functional.feature_alpha_dropout(z, d.Rate, training: true);
-            default:
-                return z.mul(FreshMask([z.shape[0], .. MaskRowShape(z.shape[1..], d.Kind)], 1 - d.Rate, z.device));
-        }
+        if (_mc!.Consistent) return ConsistentMask(layer, d, rowShape, device).narrow(0, firstPass, passes);
+        bool alpha = d.Kind is DropoutKind.Alpha or DropoutKind.FeatureAlpha;
+        return DropoutMasks.Fresh(_mc.Seed, layer, firstPass, passes, rows, n, [.. MaskRowShape(rowShape, d.Kind)], 1 - d.Rate, alpha ? 1 : (float)(1 / (1 - d.Rate)), device);
     }
 
     /// <summary>
-    /// A fresh dropout mask of <paramref name="shape"/>: each value is 1/keep with probability
-    /// <paramref name="keep"/>, else 0. On the CPU it is drawn in managed code: LibTorch's CPU
-    /// <c>bernoulli_</c>/<c>uniform_</c> draw one Mersenne-Twister number per element on one thread,
-    /// which was most of MC-Dropout's time (the benchmarks' --mc-dropout). Here each element
-    /// compares 32 bits of a SplitMix64 stream with keep·2³², the stream seeded from torch's
-    /// default generator, so <c>torch.manual_seed</c> still makes the masks reproducible.
+    /// Dropout <paramref name="d"/> on <paramref name="z"/> ([1 or T, N, ...]) with
+    /// <paramref name="mask"/> ([T, N or 1, ...]). An alpha dropout keeps SELU's mean and variance as
+    /// LibTorch's does (Klambauer et al., 2017): a = 1/√((α²p + 1)(1 − p)) with α = 1.7580993408473766,
+    /// kept units become a·x + α·a·p and dropped ones α·a·(p − 1), that is a·m·(x + α) + α·a·(p − 1)
+    /// for m in {0, 1}.
     /// </summary>
-    private static Tensor FreshMask(long[] shape, double keep, Device device)
+    private static Tensor ApplyDropout(Tensor z, Tensor mask, DropoutLayer d, bool inPlace = false)
     {
-        if (device.type != DeviceType.CPU)
-        {
-            using var ownedKeep = keep.ToScalar();
-            return empty(shape, device: device).bernoulli_(keep).div_(ownedKeep);
-        }
-        ulong state = (ulong)randint(long.MaxValue, [1], dtype: ScalarType.Int64).item<long>();
-        return FreshMask(shape, state, keep, parallel: true);
-    }
-
-    /// <summary>
-    /// A CPU mask of <paramref name="shape"/> drawn from the SplitMix64 stream at
-    /// <paramref name="state"/>, written straight into the tensor's memory (a managed array copied
-    /// into a tensor cost twice the drawing itself: a large-object allocation and a copy per mask).
-    /// </summary>
-    internal static Tensor FreshMask(long[] shape, ulong state, double keep, bool parallel)
-    {
-        uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(keep * 4294967296.0));
-        int scale = BitConverter.SingleToInt32Bits((float)(1 / keep));
-        var mask = empty(shape, dtype: ScalarType.Float32);
-        int count = checked((int)mask.numel());
-        // SplitMix64's state advances by a constant per draw, so chunk c can start at draw c·chunk
-        // directly: the mask is the same whatever the chunking, and chunks fill on several cores.
-        const int ChunkWords = 1 << 16;
-        int chunks = (count + ChunkWords - 1) / ChunkWords;
-        if (!parallel || chunks <= 1 || Environment.ProcessorCount == 1) FillMask(Words(mask), 0, count, state, threshold, scale);
-        else
-        {
-            Parallel.For(0, chunks, c =>
-            {
-                int from = c * ChunkWords;
-                FillMask(Words(mask), from, Math.Min(count, from + ChunkWords), state + ((ulong)(from / 2) * SplitMixGamma), threshold, scale);
-            });
-        }
-        return mask;
-    }
-
-    /// <summary>The memory of a contiguous CPU float tensor, as the bits of its values.</summary>
-    private static Span<int> Words(Tensor values) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(values.bytes);
-
-    private const ulong SplitMixGamma = 0x9E3779B97F4A7C15UL;
-
-    /// <summary>Fills words [<paramref name="from"/>, <paramref name="to"/>) (from even) from the stream at <paramref name="state"/>.</summary>
-    private static void FillMask(Span<int> all, int from, int to, ulong state, uint threshold, int scale)
-    {
-        var words = all[from..to];
-        for (int j = 0; j < words.Length; j += 2)
-        {
-            ulong bits = SplitMix64(ref state);
-            // Branch-free (the draws are unpredictable): (u - threshold) underflows, setting bit 63, exactly
-            // when u < threshold; negated, that bit is an all-ones mask that keeps the bits of 1/keep, else 0.
-            words[j] = scale & -(int)((((ulong)(uint)bits) - threshold) >> 63);
-            if (j + 1 < words.Length) words[j + 1] = scale & -(int)(((bits >> 32) - threshold) >> 63);
-        }
-    }
-
-    private static ulong SplitMix64(ref ulong state)
-    {
-        ulong z = state += SplitMixGamma;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
+        if (d.Kind is not (DropoutKind.Alpha or DropoutKind.FeatureAlpha)) return inPlace ? z.mul_(mask) : z.mul(mask);
+        const double Alpha = 1.7580993408473766;
+        double p = d.Rate, a = 1 / Math.Sqrt(((Alpha * Alpha * p) + 1) * (1 - p));
+        using var alpha = Alpha.ToScalar();
+        using var scale = a.ToScalar();
+        using var offset = (Alpha * a * (p - 1)).ToScalar();
+        using var one = 1.ToScalar();
+        return z.mul(mask).add_(mask, alpha: alpha).mul_(scale).add_(offset, alpha: one);
     }
 
     /// <summary>
@@ -440,7 +383,7 @@ internal sealed class TorchBoundInference : BoundInference
         lock (_gate)
         {
             if (_consistentMasks.TryGetValue(layer, out var cached)) return cached;
-            var mask = ConsistentMasks(_mc!.Seed, layer, _mc.Iterations, [.. MaskRowShape(rowShape, d.Kind)], d.Rate, device);
+            var mask = DropoutMasks.Consistent(_mc!.Seed, layer, _mc.Iterations, [.. MaskRowShape(rowShape, d.Kind)], d.Rate, device);
             mask.DetachFromDisposeScope();
             _consistentMasks[layer] = mask;
             return mask;
@@ -448,44 +391,32 @@ internal sealed class TorchBoundInference : BoundInference
     }
 
     /// <summary>
-    /// The consistent masks of the Sequential's child <paramref name="layer"/>: [T, 1, ...
-    /// <paramref name="perRow"/>], each value 0 or 1/keep, drawn from a generator seeded by
-    /// (<paramref name="seed"/>, <paramref name="layer"/>); the ONNX export of consistent MC-Dropout uses the same.
+    /// T whole passes of a network whose dropouts are not a Sequential's own children: the network
+    /// stays in eval mode (its dropouts are identities) and a forward hook on each dropout module
+    /// applies that pass's mask to the module's input.
     /// </summary>
-    internal static Tensor ConsistentMasks(int seed, int layer, int iterations, long[] perRow, double rate, Device device)
+    private Tensor NaivePasses(Tensor x, DataViewRowId[] rows)
     {
-        long[] shape = [iterations, 1, .. perRow];
-        if (rate == 0) return ones(shape, device: device);
-        double keep = 1 - rate;
-        using var generator = new Generator((ulong)SeededHash.Bits(seed, SeededHash.StepStreams + 0xD0, layer), device: device);
-        using var ownedKeep = keep.ToScalar();
-        return empty(shape, device: device).bernoulli_(keep, generator: generator).div_(ownedKeep);
-    }
-
-    private Tensor NaivePasses(Tensor x)
-    {
-        // The network's own modules switch modes, so passes on a shared (in-place) network are serialised.
+        int n = (int)x.shape[0];
+        int pass = 0;
+        // Hooks live on the network's own modules, so passes on a shared (in-place) network are serialised.
         lock (_gate)
         {
-            var rates = _dropoutModules.Select(Rate).ToList();
+            var hooks = _dropoutModules.Select((module, layer) =>
+            {
+                var d = new DropoutLayer(Kind(module)!.Value, _mc!.Probability ?? Rate(module), module.GetName());
+                return ((nn.Module<Tensor, Tensor>)module).register_forward_hook((_, input, output) =>
+                    d.Rate == 0 ? output : ApplyDropout(input.unsqueeze(0), Masks(layer, d, input.shape[1..], input.device, rows, n, pass, 1), d).squeeze(0));
+            }).ToList();
             try
             {
-                foreach (var module in _dropoutModules)
-                {
-                    module.train();
-                    if (_mc!.Probability is { } p) SetRate(module, p);
-                }
                 var passes = new List<Tensor>();
-                for (int t = 0; t < _mc!.Iterations; t++) passes.Add(_network.call(x));
+                for (pass = 0; pass < _mc!.Iterations; pass++) passes.Add(_network.call(x));
                 return cat(passes, 0);
             }
             finally
             {
-                for (int i = 0; i < _dropoutModules.Count; i++)
-                {
-                    SetRate(_dropoutModules[i], rates[i]);
-                    _dropoutModules[i].eval();
-                }
+                foreach (var hook in hooks) hook.remove();
             }
         }
     }
@@ -513,25 +444,14 @@ internal sealed class TorchBoundInference : BoundInference
         _ => 0,
     };
 
-    private static void SetRate(nn.Module module, double rate)
-    {
-        switch (module)
-        {
-            case TorchSharp.Modules.Dropout d: d.p = rate; break;
-            case Dropout1d d: d.p = rate; break;
-            case Dropout2d d: d.p = rate; break;
-            case Dropout3d d: d.p = rate; break;
-            case AlphaDropout d: d.p = rate; break;
-            case FeatureAlphaDropout d: d.p = rate; break;
-        }
-    }
-
     private sealed class Reader : InferenceReader
     {
         private readonly TorchBoundInference _bound;
         private readonly DataViewRowCursor _cursor;
         private readonly EmbeddingColumn.Reader? _embedding;
         private readonly Action _readEmbedding;
+        private readonly ValueGetter<DataViewRowId> _rowId;
+        private DataViewRowId[] _rowIds = [];
         private float[] _embeddings = [];
         private int _rows;
 
@@ -542,6 +462,7 @@ internal sealed class TorchBoundInference : BoundInference
             _embedding = bound._embeddingColumn?.CreateReader(cursor);
             _readEmbedding = () => { };
             if (_embedding is not null) _readEmbedding = ReadEmbedding;
+            _rowId = cursor.GetIdGetter();
             if (bound._sparseFirstLayer) _sparse = SparseFirstLayer.For(bound._network);
         }
 
@@ -569,9 +490,11 @@ internal sealed class TorchBoundInference : BoundInference
         {
             var features = Features(maxRows);
             _rows = 0;
+            if (_rowIds.Length < maxRows) _rowIds = new DataViewRowId[maxRows];
             bool any = features.ReadBatch(() =>
             {
                 onRow();
+                _rowId(ref _rowIds[_rows]);
                 _readEmbedding();
                 _rows++;
             });
@@ -581,8 +504,8 @@ internal sealed class TorchBoundInference : BoundInference
             // Sparse rows (e.g. text n-grams) go through the first Linear by their non-zeros only;
             // every later layer sees dense activations.
             var (probabilities, networkEmbeddings) = _sparse is not null && SparseFirstLayer.Takes(features)
-                ? _bound.Run(_sparse.Forward(features.SparseBatch()), layersDone: 1)
-                : _bound.Run(features.FeaturesTensor(_bound._model.Device));
+                ? _bound.Run(_sparse.Forward(features.SparseBatch()), _rowIds, layersDone: 1)
+                : _bound.Run(features.FeaturesTensor(_bound._model.Device), _rowIds);
             float[]? embeddings = networkEmbeddings;
             if (_embedding is not null) embeddings = _embeddings.AsSpan(0, n * _embedding.Size).ToArray();
             return (new ProbabilityTensor(probabilities, _bound.Iterations, n, _bound.ClassCount), embeddings);
