@@ -224,7 +224,8 @@ internal sealed class TorchBoundInference : BoundInference
             {
                 if (!expanded) z = Repeat(h, t);
                 expanded = true;
-                z = _layers[i].call(z);
+                // The T·N activations are this method's own temporaries: ReLU may overwrite them.
+                z = _layers[i] is ReLU ? z.relu_() : _layers[i].call(z);
                 continue;
             }
             if (d.Rate == 0) continue;
@@ -234,6 +235,17 @@ internal sealed class TorchBoundInference : BoundInference
                 z = MaskedLinears(chain, z, expanded, t, n);
                 expanded = true;
                 i = chain[^1].Linear;
+                continue;
+            }
+            if (!_mc.Consistent && d.Kind is DropoutKind.Elementwise or DropoutKind.Channel && z.device.type == DeviceType.CPU)
+            {
+                // Fresh masks on the CPU are written straight into the activations (no mask tensor).
+                int units = (int)MaskRowShape(rowShape, d.Kind).Aggregate(1L, (a, b) => a * b);
+                double keep = 1 - d.Rate;
+                z = expanded
+                    ? DropoutMasks.ApplyInPlace(z.contiguous(), t, _mc.Seed, i, rows, units, keep, (float)(1 / keep))
+                    : DropoutMasks.Expand(z.contiguous(), t, _mc.Seed, i, rows, units, keep, (float)(1 / keep));
+                expanded = true;
                 continue;
             }
             var mask = Masks(i, d, rowShape, z.device, rows, n, 0, t);

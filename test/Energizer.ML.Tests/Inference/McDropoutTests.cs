@@ -90,6 +90,35 @@ public sealed class McDropoutTests
     }
 
     [TestMethod]
+    public void AFreshMaskFollowsTheSplitMix64StreamOfItsRow()
+    {
+        // Row id (high 3, low 8), layer 1, pass 2, seed 4: 21 units (two blocks of eight drawn four draws at a time, five one by one).
+        // Unit j is kept (value 1/keep = 4) when 32-bit half j mod 2 (low first) of draw ⌊j/2⌋ is below keep·2³² = 0.25·2³².
+        ulong state = SeededHash.MaskState(4, 1, 2, 3, 8);
+        var expected = new float[21];
+        for (int j = 0; j < 21; j++)
+        {
+            ulong draw = SplitMix64(unchecked(state + ((ulong)((j / 2) + 1) * 0x9E3779B97F4A7C15UL)));
+            uint half = j % 2 == 0 ? (uint)draw : (uint)(draw >> 32);
+            expected[j] = half < (1u << 30) ? 4 : 0;
+        }
+        using var mask = DropoutMasks.Fresh(4, 1, 2, 1, [new DataViewRowId(8, 3)], 1, [21], 0.25, 4, torch.CPU);
+        CollectionAssert.AreEqual(expected, mask.data<float>().ToArray());
+        Assert.IsTrue(expected.Contains(4) && expected.Contains(0));
+    }
+
+    /// <summary>SplitMix64's output for the counter value <paramref name="z"/> (Steele, Lea and Flood, 2014).</summary>
+    private static ulong SplitMix64(ulong z)
+    {
+        unchecked
+        {
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+    }
+
+    [TestMethod]
     public void FreshMasksScoreThePoolIdenticallyTwice()
     {
         var mode = InferenceMode.McDropout(iterations: 4);
@@ -164,12 +193,16 @@ public sealed class McDropoutTests
     [TestMethod]
     public void PrefixCachingAndBatchingEqualTheNaiveLoop()
     {
-        var bound = Bind(InferenceMode.McDropout(iterations: 5, consistent: true, seed: 11));
-        using var x = Batch(30);
-        var (fast, _) = bound.Run(x);
-        var naive = bound.RunNaive(x);
-        Assert.AreEqual(naive.Length, fast.Length);
-        for (int i = 0; i < fast.Length; i++) Assert.AreEqual(naive[i], fast[i], 1e-5f, $"value {i}");
+        // Consistent masks take the masked-Linear path, fresh ones are written into the activations; the loop uses mask tensors.
+        foreach (bool consistent in new[] { true, false })
+        {
+            var bound = Bind(InferenceMode.McDropout(iterations: 5, consistent: consistent, seed: 11));
+            using var x = Batch(30);
+            var (fast, _) = bound.Run(x);
+            var naive = bound.RunNaive(x);
+            Assert.AreEqual(naive.Length, fast.Length);
+            for (int i = 0; i < fast.Length; i++) Assert.AreEqual(naive[i], fast[i], 1e-5f, $"value {i}, consistent: {consistent}");
+        }
     }
 
     [TestMethod]
