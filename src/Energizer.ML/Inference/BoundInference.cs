@@ -4,7 +4,7 @@ using Microsoft.ML;
 namespace Energizer.ML.Inference;
 
 /// <summary>An <see cref="InferenceMode"/> bound to one fitted learner and one pool schema.</summary>
-public abstract class BoundInference
+public abstract class BoundInference : IDisposable
 {
     /// <summary>C, the number of classes the learner predicts.</summary>
     public abstract int ClassCount { get; }
@@ -25,4 +25,7 @@ public abstract class BoundInference
 
     /// <summary>The columns of <see cref="Prepare"/>'s view that readers read.</summary>
     public abstract IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema prepared);
+
+    /// <summary>Frees what the binding owns (network copies, cached tensors).</summary>
+    public virtual void Dispose() { }
 }

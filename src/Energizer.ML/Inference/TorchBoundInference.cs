@@ -130,6 +130,31 @@ internal sealed class TorchBoundInference : BoundInference
 
     public override InferenceReader CreateReader(DataViewRowCursor cursor) => new Reader(this, cursor);
 
+    /// <summary>Frees the network copy of <c>inplace: false</c> and the cached consistent masks; the trained network is the model's.</summary>
+    public override void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var tensor in CachedMasks) tensor.Dispose();
+            _consistentMasks.Clear();
+            _keptUnits.Clear();
+        }
+        _copy?.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>The network the passes run: the trained one, or the copy that <c>inplace: false</c> makes.</summary>
+    internal nn.Module<Tensor, Tensor> Network => _network;
+
+    /// <summary>The consistent masks and their kept-unit indices cached so far.</summary>
+    internal IReadOnlyList<Tensor> CachedMasks
+    {
+        get
+        {
+            lock (_gate) return [.. _consistentMasks.Values, .. _keptUnits.Values.SelectMany(k => k)];
+        }
+    }
+
     /// <summary>T×N×C probabilities and embeddings of a [N, F] batch whose rows have ids 0 … N − 1.</summary>
     internal (float[] Probabilities, float[]? Embeddings) Run(Tensor x) => Run(x, Positions((int)x.shape[0]));
 

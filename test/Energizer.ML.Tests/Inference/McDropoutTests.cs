@@ -265,6 +265,30 @@ public sealed class McDropoutTests
     }
 
     [TestMethod]
+    public void DisposingTheBindingFreesItsNetworkCopyAndCachedMasksOnly()
+    {
+        var model = Trained.Value.Model;
+        var bound = Bind(InferenceMode.McDropout(iterations: 3, consistent: true, inplace: false));
+        using var x = Batch(4);
+        var before = bound.Run(x).Probabilities;
+        var copy = bound.Network.parameters().ToList();
+        var masks = bound.CachedMasks;
+        // Mlp([32, 16], 0.5): two consistent masks, and 3 passes' kept units for each.
+        Assert.AreEqual(2 + 6, masks.Count);
+        bound.Dispose();
+        Assert.IsTrue(copy.All(p => p.IsInvalid), "the copy's parameters are freed");
+        Assert.IsTrue(masks.All(m => m.IsInvalid), "the cached masks are freed");
+        Assert.IsTrue(model.Network.parameters().All(p => !p.IsInvalid), "the trained network is not the binding's to free");
+
+        // In place, the binding owns no network: disposing it frees the masks and leaves the model working.
+        var inPlace = Bind(InferenceMode.McDropout(iterations: 3, consistent: true));
+        CollectionAssert.AreEqual(before, inPlace.Run(x).Probabilities);
+        inPlace.Dispose();
+        Assert.IsTrue(model.Network.parameters().All(p => !p.IsInvalid));
+        CollectionAssert.AreEqual(before, Bind(InferenceMode.McDropout(iterations: 3, consistent: true)).Run(x).Probabilities);
+    }
+
+    [TestMethod]
     public void MismatchedLearnersAndSettingsAreRefusedWithAdvice()
     {
         var (ml, pool, _) = Trained.Value;
