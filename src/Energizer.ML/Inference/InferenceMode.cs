@@ -25,7 +25,8 @@ public abstract class InferenceMode
     /// drawn from torch's process-wide generator.</param>
     /// <param name="probability">Overrides every dropout layer's rate, in [0, 1); null keeps the trained rates.</param>
     /// <param name="inplace">False: work on a copy of the network, leaving the trained one untouched
-    /// even for networks whose dropout modules must be switched to training mode.</param>
+    /// even while a network whose dropouts are not a Sequential's own children carries the
+    /// temporary forward hooks that apply the masks.</param>
     /// <param name="seed">Seed of the masks.</param>
     public static InferenceMode McDropout(int iterations = 10, bool consistent = false, double? probability = null, bool inplace = true, int seed = 0) =>
         new McDropoutInference(iterations, consistent, probability, inplace, seed);

@@ -36,15 +36,20 @@ public sealed class McDropoutReferenceTests
         /// <summary>
         /// T passes of plain TorchSharp: softmax(output(m₂ ⊙ fc2(m₁ ⊙ relu(fc1(x))))), with
         /// <paramref name="mask"/>(dropout, pass) giving m₁ (dropout 0, 6 units) and m₂ (dropout 1, 5 units).
+        /// With <paramref name="alpha"/> (a) the first dropout is an alpha dropout of rate 0.3 with 0/1
+        /// masks: a·h + α·a·0.3 where m₁ = 1, <paramref name="shift"/> = α·a·(0.3 − 1) where m₁ = 0.
         /// </summary>
-        public float[] Passes(Tensor x, Func<int, int, Tensor> mask)
+        public float[] Passes(Tensor x, Func<int, int, Tensor> mask, float? alpha = null, float shift = 0)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var passes = new List<Tensor>();
             for (int t = 0; t < McDropoutReferenceTests.Passes; t++)
             {
-                var h = Fc1.call(x).relu().mul(mask(0, t));
+                var m = mask(0, t);
+                var h = Fc1.call(x).relu();
+                // Alpha: m₁·(a·h + α·a·0.3) + (1 − m₁)·shift.
+                h = alpha is { } a ? h.mul(a).add(1.7580993408473766f * a * 0.3f).mul(m).add(m.neg().add(1f).mul(shift)) : h.mul(m);
                 h = Fc2.call(h).mul(mask(1, t));
                 passes.Add(nn.functional.softmax(Output.call(h), 1));
             }
@@ -134,6 +139,42 @@ public sealed class McDropoutReferenceTests
         AssertClose(expected, bound.Run(x).Probabilities, "whole passes");
         Assert.IsFalse(model.Network.training, "the network stays in eval mode");
         model.Dispose();
+    }
+
+    [TestMethod]
+    public void AlphaDropoutMatchesLibTorchsFormulaWithTheLibrarysMasks()
+    {
+        // LibTorch's alpha_dropout at p = 0.3 sends each x to a·x + α·a·p (kept) or α·a·(p − 1) (dropped),
+        // a = 1/√((α²p + 1)(1 − p)), α = 1.7580993408473766: check the constants on its own draws.
+        const double Alpha = 1.7580993408473766, P = 0.3;
+        double a = 1 / Math.Sqrt(((Alpha * Alpha * P) + 1) * (1 - P));
+        using var x = randn(1000);
+        var input = x.data<float>().ToArray();
+        var dropped = nn.functional.alpha_dropout(x, P, training: true).data<float>().ToArray();
+        for (int i = 0; i < input.Length; i++)
+        {
+            double kept = (a * input[i]) + (Alpha * a * P), zero = Alpha * a * (P - 1);
+            Assert.IsTrue(Math.Abs(dropped[i] - kept) < 1e-5 || Math.Abs(dropped[i] - zero) < 1e-5, $"value {i}: {dropped[i]} is neither {kept} nor {zero}");
+        }
+
+        // fc1 (4→6), ReLU, AlphaDropout(0.3), fc2 (6→5), Dropout(0.3), output (5→3): the library applies the
+        // same formula with its 0/1 masks (child 2) and the elementwise dropout's masks (child 4).
+        var ml = new MLContext(0);
+        var data = TinyData.Create(ml);
+        var layers = new Layers();
+        using var model = ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
+        {
+            Network = (_, _) => nn.Sequential(("fc1", layers.Fc1), ("relu", nn.ReLU()), ("drop1", nn.AlphaDropout(0.3)), ("fc2", layers.Fc2), ("drop2", nn.Dropout(0.3)), ("output", layers.Output)),
+            Epochs = 1,
+            Seed = 3,
+        }).Fit(data);
+        using var batch = Batch();
+        var bound = (TorchBoundInference)InferenceMode.McDropout(Passes, seed: 6).Bind(model, data.Schema, null, false);
+        using var scope = NewDisposeScope();
+        float[] expected = layers.Passes(batch, (dropout, t) => dropout == 0
+            ? DropoutMasks.Fresh(6, 2, t, 1, Ids, Rows, [6], 0.7, 1f, CPU)[0]
+            : DropoutMasks.Fresh(6, 4, t, 1, Ids, Rows, [5], 0.7, (float)(1 / 0.7), CPU)[0], alpha: (float)a, shift: (float)(Alpha * a * (P - 1)));
+        AssertClose(expected, bound.Run(batch).Probabilities, "alpha then elementwise");
     }
 
     [TestMethod]
