@@ -65,6 +65,7 @@ internal sealed class DropoutPlan
     public static IEnumerable<long> MaskRowShape(long[] rowShape, DropoutKind kind) =>
         rowShape.Select((size, axis) => kind is DropoutKind.Channel or DropoutKind.FeatureAlpha && axis > 0 ? 1L : size);
 
+    /// <summary>The kind of a dropout module; null for any other module.</summary>
     public static DropoutKind? Kind(nn.Module module) => module switch
     {
         TorchSharp.Modules.Dropout => DropoutKind.Elementwise,
@@ -74,6 +75,7 @@ internal sealed class DropoutPlan
         _ => null,
     };
 
+    /// <summary>A dropout module's trained rate (0 for any other module).</summary>
     public static double Rate(nn.Module module) => module switch
     {
         TorchSharp.Modules.Dropout d => d.p,

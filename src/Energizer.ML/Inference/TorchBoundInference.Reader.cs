@@ -19,7 +19,7 @@ internal sealed partial class TorchBoundInference
         private readonly DataViewRowCursor _cursor;
         private readonly EmbeddingColumn.Reader? _embedding;
         private readonly Action _readEmbedding;
-        private readonly ValueGetter<DataViewRowId> _rowId;
+        private readonly Action _readRowId;
         private DataViewRowId[] _rowIds = [];
         private float[] _embeddings = [];
         private int _rows;
@@ -31,7 +31,13 @@ internal sealed partial class TorchBoundInference
             _embedding = bound._embeddingColumn?.CreateReader(cursor);
             _readEmbedding = () => { };
             if (_embedding is not null) _readEmbedding = ReadEmbedding;
-            _rowId = cursor.GetIdGetter();
+            // Only fresh masks are keyed by row id.
+            _readRowId = () => { };
+            if (bound._mc is { Consistent: false })
+            {
+                var rowId = cursor.GetIdGetter();
+                _readRowId = () => rowId(ref _rowIds[_rows]);
+            }
             if (bound._sparseFirstLayer) _sparse = SparseFirstLayer.For(bound._network);
         }
 
@@ -63,7 +69,7 @@ internal sealed partial class TorchBoundInference
             bool any = features.ReadBatch(() =>
             {
                 onRow();
-                _rowId(ref _rowIds[_rows]);
+                _readRowId();
                 _readEmbedding();
                 _rows++;
             });
