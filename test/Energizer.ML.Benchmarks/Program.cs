@@ -25,6 +25,7 @@ switch (args)
     case ["--memory-child", var model, var file]: Energizer.ML.Benchmarks.Issues.PeakMemory.Child(model, file); return;
     case ["--partitions"]: Energizer.ML.Benchmarks.Issues.PartitionedScoring.Run(); return;
     case ["--partitions-child", var threads]: Energizer.ML.Benchmarks.Issues.PartitionedScoring.Child(int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture)); return;
+    case ["--small-pool"]: Energizer.ML.Benchmarks.Issues.SmallPoolMcDropout.Run(); return;
     case ["--sparse"]: SparseRates(); return;
     case ["--digits-protocol"]: Energizer.ML.Benchmarks.Issues.DigitsProtocol.Run(); return;
 }

@@ -5,7 +5,7 @@ namespace Energizer.ML.Inference;
 /// <summary>
 /// An <see cref="InferenceMode"/> bound to one fitted learner and one pool schema. A binding may
 /// hold native resources (a copy of the network, cached mask tensors): whoever binds disposes it;
-/// the scorer's bindings belong to its <see cref="Scoring.ScoringSession"/>.
+/// the scorer's bindings belong to its <c>ScoringSession</c>.
 /// </summary>
 public abstract class BoundInference : IDisposable
 {

@@ -18,12 +18,16 @@ public abstract class InferenceMode
     /// with every dropout layer active and the rest of the network in eval mode.
     /// </summary>
     /// <param name="iterations">T, the passes per row.</param>
-    /// <param name="consistent">Draw the T masks once (seeded) and reuse them for every row and
-    /// batch, so scoring the pool twice gives identical results.</param>
+    /// <param name="consistent">Draw the T masks once and reuse them for every row (faster: each pass
+    /// multiplies only the kept units). Otherwise each row gets its own masks, drawn from
+    /// (<paramref name="seed"/>, the row's id, pass, layer), so they do not depend on the batch size
+    /// or partitioning. Either way scoring the pool twice gives identical results, and nothing is
+    /// drawn from torch's process-wide generator.</param>
     /// <param name="probability">Overrides every dropout layer's rate, in [0, 1); null keeps the trained rates.</param>
     /// <param name="inplace">False: work on a copy of the network, leaving the trained one untouched
-    /// even for networks whose dropout modules must be switched to training mode.</param>
-    /// <param name="seed">Seed of the consistent masks.</param>
+    /// even while a network whose dropouts are not a Sequential's own children carries the
+    /// temporary forward hooks that apply the masks.</param>
+    /// <param name="seed">Seed of the masks.</param>
     public static InferenceMode McDropout(int iterations = 10, bool consistent = false, double? probability = null, bool inplace = true, int seed = 0) =>
         new McDropoutInference(iterations, consistent, probability, inplace, seed);
 

@@ -51,7 +51,7 @@ internal sealed class McDropoutInference : InferenceMode
             var consistent = Consistent
                 ? new Torch.OnnxExport.OnnxNetworkWriter.ConsistentDropout(Iterations, (layer, row, rate) =>
                 {
-                    using var masks = TorchBoundInference.ConsistentMasks(Seed, layer, Iterations, row, rate, TorchSharp.torch.CPU);
+                    using var masks = DropoutMasks.Consistent(Seed, layer, Iterations, row, rate, TorchSharp.torch.CPU);
                     return masks.data<float>().ToArray();
                 })
                 : null;

@@ -26,11 +26,25 @@ internal static class SeededHash
     /// <summary>First stream of the per-step draws of greedy batch methods (BatchBALD sampling, BADGE).</summary>
     public const ulong StepStreams = 1UL << 32;
 
+    /// <summary>First stream of MC-Dropout's fresh masks; layer l, pass t use stream <c>DropoutMaskStreams + l·2²⁴ + t</c>.</summary>
+    public const ulong DropoutMaskStreams = 1UL << 48;
+
     /// <summary>64 well-mixed bits for (seed, stream, index).</summary>
     public static ulong Bits(int seed, ulong stream, long index)
     {
         ulong h = Mix(unchecked(((ulong)(uint)seed * Golden) + stream + Golden));
         return Mix(unchecked(h + ((ulong)index * Golden) + Golden));
+    }
+
+    /// <summary>
+    /// The start of the SplitMix64 stream of one row's fresh dropout mask: a pure function of
+    /// (seed, layer, pass, the row's 128-bit id), so the mask does not depend on the batch or
+    /// partition the row is scored in.
+    /// </summary>
+    public static ulong MaskState(int seed, int layer, int pass, ulong rowHigh, ulong rowLow)
+    {
+        ulong stream = unchecked(DropoutMaskStreams + ((ulong)(uint)layer << 24) + (uint)pass);
+        return Mix(unchecked(Bits(seed, stream, (long)rowHigh) + (rowLow * Golden) + Golden));
     }
 
     /// <summary>A uniform value in the open interval (0, 1), 53 random bits.</summary>

@@ -1,7 +1,7 @@
 namespace Energizer.ML.Torch;
 
 /// <summary>
-/// A batch of sparse rows in <c>EmbeddingBag</c> form, over its owner's reused buffers (valid
+/// A batch of sparse rows in bag form (as <c>EmbeddingBag</c> takes them), over its owner's reused buffers (valid
 /// until the owner fills them again): the column and value of every explicit entry, rows in
 /// order and columns ascending within a row, and where each row's entries start.
 /// </summary>

@@ -1,6 +1,7 @@
 using Energizer.ML.Acquisition;
 using Energizer.ML.Inference;
 using Energizer.ML.Numerics;
+using Energizer.ML.Scoring;
 using Energizer.ML.Tests.Loop;
 using Energizer.ML.Torch;
 using Microsoft.ML;
@@ -72,35 +73,136 @@ public sealed class McDropoutTests
     }
 
     [TestMethod]
-    public void FreshMasksFilledInParallelChunksEqualTheSequentialStream()
+    public void AFreshMaskIsAFunctionOfItsRowPassAndLayer()
     {
-        // 300,001 values: several 65,536-value chunks and an odd tail.
-        float[] sequential, chunked;
-        using (var mask = TorchBoundInference.FreshMask([300_001], 12345, 0.7, parallel: false)) sequential = mask.data<float>().ToArray();
-        using (var mask = TorchBoundInference.FreshMask([300_001], 12345, 0.7, parallel: true)) chunked = mask.data<float>().ToArray();
-        CollectionAssert.AreEqual(sequential, chunked);
-        // Each value is 0 or 1/keep, and about 70% are kept.
-        Assert.IsTrue(sequential.All(v => v == 0 || v == (float)(1 / 0.7)));
-        double kept = sequential.Count(v => v != 0) / (double)sequential.Length;
-        Assert.AreEqual(0.7, kept, 0.005);
+        // 3 passes × 1,000 rows × 100 units, keep 0.7.
+        var rows = Ids(0, 1000);
+        using var all = DropoutMasks.Fresh(12345, 2, 0, 3, rows, 1000, [100], 0.7, (float)(1 / 0.7), torch.CPU);
+        var values = all.data<float>().ToArray();
+        Assert.IsTrue(values.All(v => v == 0 || v == (float)(1 / 0.7)), "each value is 0 or 1/keep");
+        // 300,000 draws: the kept share's standard deviation is √(0.7·0.3/300,000) ≈ 0.0008.
+        Assert.AreEqual(0.7, values.Count(v => v != 0) / (double)values.Length, 0.005);
+        // Row 5's mask of pass 1, drawn alone (a batch of one row, from pass 1), is the same; layer 3's is not.
+        using var alone = DropoutMasks.Fresh(12345, 2, 1, 1, [new DataViewRowId(5, 0)], 1, [100], 0.7, (float)(1 / 0.7), torch.CPU);
+        CollectionAssert.AreEqual(values.AsSpan(((1 * 1000) + 5) * 100, 100).ToArray(), alone.data<float>().ToArray());
+        using var otherLayer = DropoutMasks.Fresh(12345, 3, 1, 1, [new DataViewRowId(5, 0)], 1, [100], 0.7, (float)(1 / 0.7), torch.CPU);
+        CollectionAssert.AreNotEqual(alone.data<float>().ToArray(), otherLayer.data<float>().ToArray());
     }
 
     [TestMethod]
-    public void FreshMasksDifferBetweenCalls()
+    public void AFreshMaskFollowsTheSplitMix64StreamOfItsRow()
+    {
+        // Row id (high 3, low 8), layer 1, pass 2, seed 4: 21 units (two blocks of eight drawn four draws at a time, five one by one).
+        // Unit j is kept (value 1/keep = 4) when 32-bit half j mod 2 (low first) of draw ⌊j/2⌋ is below keep·2³² = 0.25·2³².
+        ulong state = SeededHash.MaskState(4, 1, 2, 3, 8);
+        var expected = new float[21];
+        for (int j = 0; j < 21; j++)
+        {
+            ulong draw = SplitMix64(unchecked(state + ((ulong)((j / 2) + 1) * 0x9E3779B97F4A7C15UL)));
+            uint half = j % 2 == 0 ? (uint)draw : (uint)(draw >> 32);
+            expected[j] = half < (1u << 30) ? 4 : 0;
+        }
+        using var mask = DropoutMasks.Fresh(4, 1, 2, 1, [new DataViewRowId(8, 3)], 1, [21], 0.25, 4, torch.CPU);
+        CollectionAssert.AreEqual(expected, mask.data<float>().ToArray());
+        Assert.IsTrue(expected.Contains(4) && expected.Contains(0));
+    }
+
+    /// <summary>SplitMix64's output for the counter value <paramref name="z"/> (Steele, Lea and Flood, 2014).</summary>
+    private static ulong SplitMix64(ulong z)
+    {
+        unchecked
+        {
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+    }
+
+    [TestMethod]
+    public void FreshMasksScoreThePoolIdenticallyTwice()
     {
         var mode = InferenceMode.McDropout(iterations: 4);
-        CollectionAssert.AreNotEqual(Acquisition(mode, AcquisitionStrategy.Bald), Acquisition(mode, AcquisitionStrategy.Bald));
+        var first = Acquisition(mode, AcquisitionStrategy.Bald);
+        CollectionAssert.AreEqual(first, Acquisition(mode, AcquisitionStrategy.Bald));
+        Assert.IsTrue(first.Any(v => v > 1e-4f), "dropout makes the passes disagree, so BALD is positive somewhere");
     }
+
+    [TestMethod]
+    public void FreshMaskSelectionsDoNotDependOnPartitionsOrBatchSize()
+    {
+        // Each row's masks come from (seed, row id, pass, layer): the same rows are picked whichever
+        // partition or batch a row lands in. Partitions score batches on parallel threads.
+        var (ml, pool, model) = Trained.Value;
+        var mode = InferenceMode.McDropout(iterations: 8, seed: 5);
+        Selection Pick(int batchSize, int partitions) => ml.ActiveLearning().SelectTopK(
+            ml.ActiveLearning().ScoreAcquisition(model, AcquisitionStrategy.Bald, mode, batchSize: batchSize).Fit(pool).Transform(pool),
+            20, new SelectionOptions { Partitions = partitions });
+        var reference = Pick(100, 1);
+        foreach (var (batchSize, partitions) in new[] { (100, 2), (100, 3), (37, 1), (37, 3) })
+        {
+            var other = Pick(batchSize, partitions);
+            CollectionAssert.AreEqual(reference.RowIds.ToArray(), other.RowIds.ToArray(), $"batch size {batchSize}, {partitions} partitions");
+            for (int i = 0; i < 20; i++) Assert.AreEqual(reference.Scores[i], other.Scores[i], 1e-5f, $"score {i}, batch size {batchSize}, {partitions} partitions");
+        }
+    }
+
+    [TestMethod]
+    public void FreshMasksAreDrawnPerRowFromTheSeed()
+    {
+        var bound = Bind(InferenceMode.McDropout(iterations: 3, seed: 9));
+        using var x = Batch(10);
+        // Rows 0..9 as one batch, and the same rows as ids 5..9 then 0..4: each row keeps its own masks.
+        var (whole, _) = bound.Run(x, Ids(0, 10));
+        using var back = x.narrow(0, 5, 5);
+        var (half, _) = bound.Run(back, Ids(5, 5));
+        // Row 7 of pass 2: [(2·10 + 7)·10, +10) in the whole batch, row 2 of the half: [(2·5 + 2)·10, +10).
+        for (int c = 0; c < 10; c++) Assert.AreEqual(whole[270 + c], half[120 + c], 1e-6f);
+        // Row 3 given the id of row 4 gets row 4's masks, so its passes differ from its own.
+        var (renamed, _) = bound.Run(x, [.. Ids(0, 3), new DataViewRowId(4, 0), .. Ids(4, 6)]);
+        CollectionAssert.AreNotEqual(whole.AsSpan(30, 10).ToArray(), renamed.AsSpan(30, 10).ToArray());
+        // Another seed, other masks.
+        var (reseeded, _) = Bind(InferenceMode.McDropout(iterations: 3, seed: 10)).Run(x, Ids(0, 10));
+        CollectionAssert.AreNotEqual(whole, reseeded);
+    }
+
+    [TestMethod]
+    public void ScoringDrawsNothingFromTorchsGlobalGenerator()
+    {
+        // The process-wide stream after manual_seed(7): scoring between the seed and the draw must not move it.
+        torch.manual_seed(7);
+        var expected = torch.rand(4).data<float>().ToArray();
+        torch.manual_seed(7);
+        Acquisition(InferenceMode.McDropout(iterations: 4, seed: 2), AcquisitionStrategy.Bald);
+        CollectionAssert.AreEqual(expected, torch.rand(4).data<float>().ToArray());
+    }
+
+    [TestMethod]
+    public void ATorchClassifierFitAfterAScoringPassEqualsAFitWithoutOne()
+    {
+        var (ml, pool, _) = Trained.Value;
+        var trainer = ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions { Network = Networks.Mlp([16], 0.5), Epochs = 1, Seed = 4 });
+        float[] Weights(TorchClassifierTransformer model) => [.. model.Network.parameters().SelectMany(p => p.data<float>().ToArray())];
+        using var alone = trainer.Fit(pool);
+        Acquisition(InferenceMode.McDropout(iterations: 4, seed: 2), AcquisitionStrategy.Bald);
+        using var afterScoring = trainer.Fit(pool);
+        CollectionAssert.AreEqual(Weights(alone), Weights(afterScoring));
+    }
+
+    private static DataViewRowId[] Ids(int first, int count) => [.. Enumerable.Range(first, count).Select(i => new DataViewRowId((ulong)i, 0))];
 
     [TestMethod]
     public void PrefixCachingAndBatchingEqualTheNaiveLoop()
     {
-        var bound = Bind(InferenceMode.McDropout(iterations: 5, consistent: true, seed: 11));
-        using var x = Batch(30);
-        var (fast, _) = bound.Run(x);
-        var naive = bound.RunNaive(x);
-        Assert.AreEqual(naive.Length, fast.Length);
-        for (int i = 0; i < fast.Length; i++) Assert.AreEqual(naive[i], fast[i], 1e-5f, $"value {i}");
+        // Consistent masks take the masked-Linear path, fresh ones are written into the activations; the loop uses mask tensors.
+        foreach (bool consistent in new[] { true, false })
+        {
+            var bound = Bind(InferenceMode.McDropout(iterations: 5, consistent: consistent, seed: 11));
+            using var x = Batch(30);
+            var (fast, _) = bound.Run(x);
+            var naive = bound.RunNaive(x);
+            Assert.AreEqual(naive.Length, fast.Length);
+            for (int i = 0; i < fast.Length; i++) Assert.AreEqual(naive[i], fast[i], 1e-5f, $"value {i}, consistent: {consistent}");
+        }
     }
 
     [TestMethod]
@@ -160,6 +262,30 @@ public sealed class McDropoutTests
         Assert.IsFalse(model.Network.training, "the trained network stays in eval mode");
         var dropout = model.Network.modules().OfType<TorchSharp.Modules.Dropout>().Single();
         Assert.AreEqual(0.5, dropout.p, "the rate override applied to the copy only");
+    }
+
+    [TestMethod]
+    public void DisposingTheBindingFreesItsNetworkCopyAndCachedMasksOnly()
+    {
+        var model = Trained.Value.Model;
+        var bound = Bind(InferenceMode.McDropout(iterations: 3, consistent: true, inplace: false));
+        using var x = Batch(4);
+        var before = bound.Run(x).Probabilities;
+        var copy = bound.Network.parameters().ToList();
+        var masks = bound.CachedMasks;
+        // Mlp([32, 16], 0.5): two consistent masks, and 3 passes' kept units for each.
+        Assert.AreEqual(2 + 6, masks.Count);
+        bound.Dispose();
+        Assert.IsTrue(copy.All(p => p.IsInvalid), "the copy's parameters are freed");
+        Assert.IsTrue(masks.All(m => m.IsInvalid), "the cached masks are freed");
+        Assert.IsTrue(model.Network.parameters().All(p => !p.IsInvalid), "the trained network is not the binding's to free");
+
+        // In place, the binding owns no network: disposing it frees the masks and leaves the model working.
+        var inPlace = Bind(InferenceMode.McDropout(iterations: 3, consistent: true));
+        CollectionAssert.AreEqual(before, inPlace.Run(x).Probabilities);
+        inPlace.Dispose();
+        Assert.IsTrue(model.Network.parameters().All(p => !p.IsInvalid));
+        CollectionAssert.AreEqual(before, Bind(InferenceMode.McDropout(iterations: 3, consistent: true)).Run(x).Probabilities);
     }
 
     [TestMethod]

@@ -126,8 +126,7 @@ public sealed class SparseFeaturesTests
             Assert.IsFalse(reader.IsSparseBatch(0.1), "rows stored dense stay on the dense path");
             Assert.Throws<InvalidOperationException>(() => reader.SparseBatch());
         }
-        // Fresh masks come from torch's generator: seeded alike, both paths draw the same masks (the
-        // sparse path's one-off module must leave the generator where it found it).
+        // Fresh masks are drawn per row id, so both paths draw the same masks.
         foreach (var mode in new[]
         {
             Energizer.ML.Inference.InferenceMode.Deterministic,
@@ -145,7 +144,6 @@ public sealed class SparseFeaturesTests
                     BatchSize = 16,
                     MeanProbabilitiesColumnName = "Mean",
                 }).Fit(pool);
-                TorchSharp.torch.manual_seed(9);
                 return [.. scorer.Transform(pool).GetColumn<float[]>("Mean").SelectMany(p => p)];
             }
             // 3-8 of 300 slots per row (≤ 3% dense): the sparse rows take the bag, the dense rows the dense product.
@@ -154,6 +152,35 @@ public sealed class SparseFeaturesTests
             Assert.HasCount(fromDense.Length, fromSparse);
             for (int i = 0; i < fromDense.Length; i++) Assert.AreEqual(fromDense[i], fromSparse[i], 1e-5, $"{mode.Name}, value {i}");
         }
+    }
+
+    [TestMethod]
+    public void SparseScoringLeavesTorchsGeneratorToATrainingThread()
+    {
+        // While sparse batches are scored on this thread, another thread draws from torch's
+        // process-wide generator (as training does): its draws must be the seeded stream, with no value
+        // repeated or skipped. A 300-2048 first layer makes any one-off draw of the scoring side long.
+        var ml = new MLContext(0);
+        var pool = Data(ml, sparse: true);
+        using var model = ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
+        {
+            Network = Networks.Mlp([2048], 0),
+            Epochs = 1,
+            Seed = 3,
+        }).Fit(pool);
+        var drawn = new List<float>();
+        bool scoring = true;
+        TorchSharp.torch.manual_seed(5);
+        var training = Task.Run(() =>
+        {
+            while (Volatile.Read(ref scoring)) drawn.AddRange(TorchSharp.torch.rand(16).data<float>().ToArray());
+        });
+        for (int pass = 0; pass < 20; pass++) model.Transform(pool).GetColumn<float[]>("Score").ToList();
+        Volatile.Write(ref scoring, false);
+        training.Wait();
+        TorchSharp.torch.manual_seed(5);
+        var expected = Enumerable.Range(0, drawn.Count / 16).SelectMany(_ => TorchSharp.torch.rand(16).data<float>().ToArray()).ToArray();
+        CollectionAssert.AreEqual(expected, drawn.ToArray());
     }
 
     [TestMethod]
