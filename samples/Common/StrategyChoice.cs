@@ -12,7 +12,7 @@ public sealed record StrategyChoice(string Name, bool Stochastic, Func<int, Acqu
     /// <summary>Every strategy the sample knows, in display order.</summary>
     public static IReadOnlyList<StrategyChoice> All { get; } =
     [
-        new("Random", false, seed => AcquisitionStrategy.Random(seed)),
+        new("Random", false, _ => AcquisitionStrategy.Random),
         new("Margin", false, _ => AcquisitionStrategy.Margin),
         new("Entropy", false, _ => AcquisitionStrategy.Entropy),
         new("LeastConfidence", false, _ => AcquisitionStrategy.LeastConfidence),

@@ -42,6 +42,16 @@ public abstract class AcquisitionStrategy
     public virtual bool NeedsPredictions => true;
 
     /// <summary>
+    /// True when the score is only meaningful with several probability vectors per row (T &gt; 1:
+    /// MC-Dropout passes or ensemble members), as for BALD, whose score is 0 for every row with one
+    /// pass. Scoring refuses such a strategy with a single-pass inference mode.
+    /// </summary>
+    public virtual bool NeedsSeveralPasses => false;
+
+    /// <summary>This strategy as a run seeded with <paramref name="runSeed"/> uses it: unseeded parts take that seed.</summary>
+    internal virtual AcquisitionStrategy ForRun(int runSeed) => this;
+
+    /// <summary>
     /// Writes one score per row of <paramref name="batch"/> into <paramref name="scores"/>
     /// (for batch-aware strategies: the pre-filter score).
     /// </summary>
@@ -85,7 +95,14 @@ public abstract class AcquisitionStrategy
     /// does not depend on how the pool is split into batches.
     /// </summary>
     /// <param name="seed">The seed; the same seed picks the same rows.</param>
-    public static RandomStrategy Random(int seed = 0) => new(seed);
+    public static RandomStrategy SeededRandom(int seed) => new(seed);
+
+    /// <summary>
+    /// Uniform random sampling seeded by the active-learning loop's <c>Seed</c> (0 outside a
+    /// loop), so runs with different seeds draw different rows; <see cref="SeededRandom"/> fixes
+    /// the seed instead.
+    /// </summary>
+    public static RandomStrategy Random { get; } = new(null);
 
     /// <summary>Predictive entropy H[mean p]: the entropy of the mean over the T passes.</summary>
     public static EntropyStrategy Entropy { get; } = new();

@@ -13,6 +13,9 @@ public sealed class BaldStrategy : PointwiseStrategy
     public override string Name => "BALD";
 
     /// <inheritdoc />
+    public override bool NeedsSeveralPasses => true;
+
+    /// <inheritdoc />
     /// <remarks>A mutual information is at most the entropy of either side: the label (ln C) or the T equally likely passes (ln T).</remarks>
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => (0, Math.Log(Math.Min(classes, iterations)));
 

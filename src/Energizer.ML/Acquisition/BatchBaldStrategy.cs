@@ -30,6 +30,9 @@ public sealed class BatchBaldStrategy : AcquisitionStrategy
     public override string Name => "BatchBALD";
 
     /// <inheritdoc />
+    public override bool NeedsSeveralPasses => true;
+
+    /// <inheritdoc />
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => Bald.ScoreRange(classes, iterations);
 
     /// <inheritdoc />

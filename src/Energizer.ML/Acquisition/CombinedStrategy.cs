@@ -39,6 +39,12 @@ public sealed class CombinedStrategy : AcquisitionStrategy
     public override string Name => $"Combine({string.Join(" + ", _parts.Select(p => $"{p.Weight:G4}·{p.Strategy.Name}"))})";
 
     /// <inheritdoc />
+    public override bool NeedsSeveralPasses => _parts.Any(p => p.Strategy.NeedsSeveralPasses);
+
+    /// <inheritdoc />
+    internal override AcquisitionStrategy ForRun(int runSeed) => new CombinedStrategy([.. _parts.Select(p => (p.Strategy.ForRun(runSeed), p.Weight))]);
+
+    /// <inheritdoc />
     public override string Fingerprint =>
         $"Combine({string.Join(" + ", _parts.Select(p => FormattableString.Invariant($"{p.Weight:R}·{p.Strategy.Fingerprint}")))})";
 

@@ -13,6 +13,9 @@ public sealed class ExpectedEntropyStrategy : PointwiseStrategy
     public override string Name => "ExpectedEntropy";
 
     /// <inheritdoc />
+    public override bool NeedsSeveralPasses => true;
+
+    /// <inheritdoc />
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => (0, Math.Log(classes));
 
     /// <inheritdoc />

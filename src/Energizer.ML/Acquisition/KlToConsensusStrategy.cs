@@ -13,6 +13,9 @@ public sealed class KlToConsensusStrategy : PointwiseStrategy
     public override string Name => "KlToConsensus";
 
     /// <inheritdoc />
+    public override bool NeedsSeveralPasses => true;
+
+    /// <inheritdoc />
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => Bald.ScoreRange(classes, iterations);
 
     /// <inheritdoc />

@@ -13,6 +13,9 @@ public sealed class MeanStdStrategy : PointwiseStrategy
     public override string Name => "MeanStd";
 
     /// <inheritdoc />
+    public override bool NeedsSeveralPasses => true;
+
+    /// <inheritdoc />
     /// <remarks>
     /// The class variances of a probability vector sum to at most 1 − 1/C, so by Cauchy–Schwarz the mean of
     /// the C standard deviations is at most √(C(1 − 1/C))/C = √(C − 1)/C (reached when T is a multiple of C).

@@ -48,6 +48,12 @@ public sealed class PowerBaldStrategy : AcquisitionStrategy
     public override string Name => $"{Mode}{BaseStrategy.Name}";
 
     /// <inheritdoc />
+    public override bool NeedsSeveralPasses => BaseStrategy.NeedsSeveralPasses;
+
+    /// <inheritdoc />
+    internal override AcquisitionStrategy ForRun(int runSeed) => new PowerBaldStrategy(Beta, Mode, Seed, BaseStrategy.ForRun(runSeed));
+
+    /// <inheritdoc />
     /// <remarks>Power and softmax scores carry unbounded Gumbel noise; softrank's pre-filter score is the base score.</remarks>
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => Mode == PowerBaldMode.Softrank ? BaseStrategy.ScoreRange(classes, iterations) : null;
 

@@ -31,6 +31,12 @@ public sealed class PreFilterStrategy : AcquisitionStrategy
     public override string Name => $"PreFilter({First.Name} top {ShortlistSize} → {Diversity.Name})";
 
     /// <inheritdoc />
+    public override bool NeedsSeveralPasses => First.NeedsSeveralPasses || Diversity.NeedsSeveralPasses;
+
+    /// <inheritdoc />
+    internal override AcquisitionStrategy ForRun(int runSeed) => new PreFilterStrategy(First.ForRun(runSeed), ShortlistSize, Diversity.ForRun(runSeed));
+
+    /// <inheritdoc />
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => First.ScoreRange(classes, iterations);
 
     /// <inheritdoc />

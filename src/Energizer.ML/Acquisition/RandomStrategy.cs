@@ -9,10 +9,16 @@ namespace Energizer.ML.Acquisition;
 /// </summary>
 public sealed class RandomStrategy : PointwiseStrategy
 {
-    internal RandomStrategy(int seed) => Seed = seed;
+    internal RandomStrategy(int? seed) => Seed = seed;
 
-    /// <summary>The seed.</summary>
-    public int Seed { get; }
+    /// <summary>
+    /// The seed; null (<see cref="AcquisitionStrategy.Random"/>) takes the active-learning loop's
+    /// <c>Seed</c>, or 0 when the strategy scores outside a loop.
+    /// </summary>
+    public int? Seed { get; }
+
+    /// <inheritdoc />
+    internal override AcquisitionStrategy ForRun(int runSeed) => Seed is null ? new RandomStrategy(runSeed) : this;
 
     /// <inheritdoc />
     public override string Name => "Random";
@@ -21,7 +27,7 @@ public sealed class RandomStrategy : PointwiseStrategy
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => (0, 1);
 
     /// <inheritdoc />
-    public override string Fingerprint => FormattableString.Invariant($"Random(seed={Seed})");
+    public override string Fingerprint => FormattableString.Invariant($"Random(seed={Seed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "the loop's"})");
 
     /// <inheritdoc />
     public override bool NeedsPredictions => false;
@@ -29,5 +35,5 @@ public sealed class RandomStrategy : PointwiseStrategy
     /// <inheritdoc />
     /// <remarks>24 random bits, so every value is exact in float and below 1.</remarks>
     protected override double ScoreRow(ProbabilityTensor probabilities, int row, long rowId, ReadOnlySpan<double> mean) =>
-        (SeededHash.Bits(Seed, SeededHash.RandomStream, rowId) >> 40) * (1.0 / (1 << 24));
+        (SeededHash.Bits(Seed ?? 0, SeededHash.RandomStream, rowId) >> 40) * (1.0 / (1 << 24));
 }

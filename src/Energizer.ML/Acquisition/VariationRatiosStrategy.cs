@@ -13,6 +13,9 @@ public sealed class VariationRatiosStrategy : PointwiseStrategy
     public override string Name => "VariationRatios";
 
     /// <inheritdoc />
+    public override bool NeedsSeveralPasses => true;
+
+    /// <inheritdoc />
     /// <remarks>The modal class has at least ⌈T/C⌉ of the T votes.</remarks>
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => (0, 1 - ((double)((iterations + classes - 1) / classes) / iterations));
 

@@ -13,6 +13,9 @@ public sealed class VoteEntropyStrategy : PointwiseStrategy
     public override string Name => "VoteEntropy";
 
     /// <inheritdoc />
+    public override bool NeedsSeveralPasses => true;
+
+    /// <inheritdoc />
     /// <remarks>T votes fall in at most min(C, T) classes.</remarks>
     public override (double Min, double Max)? ScoreRange(int classes, int iterations) => (0, Math.Log(Math.Min(classes, iterations)));
 

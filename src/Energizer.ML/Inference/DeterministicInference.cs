@@ -12,6 +12,9 @@ internal sealed class DeterministicInference : InferenceMode
 {
     public override string Name => "Deterministic";
 
+    /// <inheritdoc />
+    public override int? PassesPerRow => 1;
+
     public override BoundInference Bind(ITransformer learner, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings)
     {
         ArgumentNullException.ThrowIfNull(learner);
@@ -30,6 +33,13 @@ internal sealed class DeterministicInference : InferenceMode
             return new Bound(learner, "Score", v.Size, binary: false, embedding);
         if (output.GetColumnOrNull("Probability") is { Type: NumberDataViewType p } && p.RawType == typeof(float))
             return new Bound(learner, "Probability", 2, binary: true, embedding);
+        if (score is { Type: NumberDataViewType } && output.GetColumnOrNull("PredictedLabel") is { Type: BooleanDataViewType })
+            throw new ArgumentException(
+                "The learner is an uncalibrated binary trainer (e.g. LinearSvm or AveragedPerceptron): it outputs a raw 'Score' margin "
+                + "and no 'Probability', and acquisition strategies need class probabilities. Append a calibrator to the trainer, "
+                + "e.g. trainer.Append(mlContext.BinaryClassification.Calibrators.Platt()), or use a calibrated trainer such as "
+                + "LbfgsLogisticRegression or SdcaLogisticRegression.",
+                nameof(learner));
         throw new ArgumentException(
             "Deterministic inference needs a learner that outputs a 'Score' column of class probabilities (a multiclass trainer) "
             + "or a 'Probability' column (a calibrated binary trainer); this learner outputs "

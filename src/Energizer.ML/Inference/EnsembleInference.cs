@@ -9,6 +9,9 @@ internal sealed class EnsembleInference : InferenceMode
 {
     public override string Name => "Ensemble";
 
+    /// <inheritdoc />
+    public override int? PassesPerRow => null;
+
     public override BoundInference Bind(ITransformer learner, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings)
     {
         ArgumentNullException.ThrowIfNull(learner);

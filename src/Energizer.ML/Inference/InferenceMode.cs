@@ -45,6 +45,13 @@ public abstract class InferenceMode
     public abstract string Name { get; }
 
     /// <summary>
+    /// T, the probability vectors this mode gives per row, when known before binding to a learner:
+    /// 1 for <see cref="Deterministic"/>, the iterations for <see cref="McDropout"/>; null for
+    /// <see cref="Ensemble"/>, whose T is the ensemble's member count (the default: unknown).
+    /// </summary>
+    public virtual int? PassesPerRow => null;
+
+    /// <summary>
     /// Every parameter that changes this mode's probabilities, as canonical text: a checkpoint is
     /// resumed only by a run whose inference mode has its fingerprint. The default is <see cref="Name"/>.
     /// </summary>

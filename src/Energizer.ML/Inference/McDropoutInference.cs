@@ -33,6 +33,9 @@ internal sealed class McDropoutInference : InferenceMode
     public override string Name =>
         $"MC-Dropout(T={Iterations}{(Consistent ? ", consistent" : "")}{(Probability is { } p ? $", p={p}" : "")})";
 
+    /// <inheritdoc />
+    public override int? PassesPerRow => Iterations;
+
     public override string Fingerprint => FormattableString.Invariant(
         $"MC-Dropout(T={Iterations}, consistent={Consistent}, p={(Probability is { } p ? p.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "network's")}, inplace={Inplace}, seed={Seed})");
 

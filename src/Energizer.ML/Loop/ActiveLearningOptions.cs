@@ -117,6 +117,7 @@ public sealed class ActiveLearningOptions
         const string ParameterName = "options";
         if (Strategy is null) throw new ArgumentException("ActiveLearningOptions.Strategy must be set.", ParameterName);
         if (Inference is null) throw new ArgumentException("ActiveLearningOptions.Inference must be set.", ParameterName);
+        Scoring.AcquisitionScorerTransformer.CheckPasses(Strategy, Inference, "ActiveLearningOptions", ParameterName);
         if (QuerySize <= 0)
             throw new ArgumentOutOfRangeException(ParameterName, QuerySize, "ActiveLearningOptions.QuerySize must be at least 1.");
         if (InitialLabelledCount < 0)

@@ -303,7 +303,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
 
         private AcquisitionScorerTransformer Scorer(ITransformer model) => new(model, new AcquisitionScorerOptions
         {
-            Strategy = _options.Strategy,
+            Strategy = _options.Strategy.ForRun(_options.Seed),
             Inference = _options.Inference,
             IdColumnName = _options.IdColumnName,
             BatchSize = _options.ScoringBatchSize,

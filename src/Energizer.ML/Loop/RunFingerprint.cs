@@ -22,7 +22,7 @@ internal static class RunFingerprint
         var (rowIds, content) = PoolHash.Of(pool, options.IdColumnName, poolRows);
         return new()
         {
-            ["strategy"] = options.Strategy.Fingerprint,
+            ["strategy"] = options.Strategy.ForRun(options.Seed).Fingerprint,
             ["inference"] = options.Inference.Fingerprint,
             ["initial"] = options.InitialRowIds is { } ids
                 ? $"rows {string.Join(",", ids.Select(i => i.ToString(c)))}"

@@ -121,6 +121,21 @@ public sealed class AcquisitionScorerTransformer : ITransformer
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
         throw new NotSupportedException("Save the learner (AcquisitionScorerTransformer.Learner) and rebuild the scorer with mlContext.ActiveLearning().ScoreAcquisition.");
 
+    /// <summary>
+    /// Refuses a strategy that needs several passes per row (<see cref="AcquisitionStrategy.NeedsSeveralPasses"/>)
+    /// with an inference mode that gives one: BALD's score would be 0 for every row and the top k
+    /// the first rows of the pool.
+    /// </summary>
+    internal static void CheckPasses(AcquisitionStrategy strategy, InferenceMode inference, string owner, string parameterName)
+    {
+        if (!strategy.NeedsSeveralPasses || inference.PassesPerRow is not 1) return;
+        throw new ArgumentException(
+            $"{owner}.Strategy {strategy.Name} needs several probability vectors per row (T > 1), and {owner}.Inference {inference.Name} gives one, "
+            + "so every score would be the same. Use InferenceMode.McDropout(iterations: 20) with a TorchClassifier learner (its network needs dropout), "
+            + "or InferenceMode.Ensemble() with an ensemble learner (mlContext.ActiveLearning().Ensemble(...)); or pick a single-pass strategy such as Entropy or Margin.",
+            parameterName);
+    }
+
     private static AcquisitionScorerOptions Validate(AcquisitionScorerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -128,6 +143,7 @@ public sealed class AcquisitionScorerTransformer : ITransformer
         if (options.Inference is null) throw new ArgumentException("AcquisitionScorerOptions.Inference must be set.", nameof(options));
         if (string.IsNullOrEmpty(options.LabelColumnName) || options.LabelType is null)
             throw new ArgumentException("AcquisitionScorerOptions.LabelColumnName and LabelType must be set.", nameof(options));
+        CheckPasses(options.Strategy, options.Inference, "AcquisitionScorerOptions", nameof(options));
         if (options.BatchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "AcquisitionScorerOptions.BatchSize must be positive.");
         if (!(options.ProbabilityTolerance >= 0) || double.IsPositiveInfinity(options.ProbabilityTolerance))

@@ -63,7 +63,7 @@ internal static class DigitsProtocol
                     var ml = new MLContext(seed);
                     var options = new ActiveLearningOptions
                     {
-                        Strategy = strategyName == "Margin" ? AcquisitionStrategy.Margin : AcquisitionStrategy.Random(seed),
+                        Strategy = strategyName == "Margin" ? AcquisitionStrategy.Margin : AcquisitionStrategy.SeededRandom(seed),
                         QuerySize = 10,
                         InitialLabelledCount = 10,
                         MaxRounds = 30,

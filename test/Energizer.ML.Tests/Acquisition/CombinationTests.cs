@@ -67,7 +67,7 @@ public sealed class CombinationTests
     {
         AcquisitionStrategy[] strategies =
         [
-            AcquisitionStrategy.Random(1), AcquisitionStrategy.Entropy, AcquisitionStrategy.ExpectedEntropy, AcquisitionStrategy.LeastConfidence,
+            AcquisitionStrategy.SeededRandom(1), AcquisitionStrategy.Entropy, AcquisitionStrategy.ExpectedEntropy, AcquisitionStrategy.LeastConfidence,
             AcquisitionStrategy.Margin, AcquisitionStrategy.VariationRatios, AcquisitionStrategy.MeanStd, AcquisitionStrategy.Bald,
             AcquisitionStrategy.VoteEntropy, AcquisitionStrategy.KlToConsensus,
         ];
@@ -132,7 +132,7 @@ public sealed class CombinationTests
         var ml = new MLContext(1);
         var firstClass = Enumerable.Range(0, 300).Select(i => (i * 37 % 301) / 300f).ToArray();
         var pool = Pool(ml, firstClass);
-        var random = AcquisitionStrategy.Random(5);
+        var random = AcquisitionStrategy.SeededRandom(5);
         var combined = AcquisitionStrategy.Combine((AcquisitionStrategy.Entropy, 1), (random, 0.5));
 
         var uniforms = Scores(random, Batch([.. firstClass.Select(p => Constant(1, p, 1 - p))]));

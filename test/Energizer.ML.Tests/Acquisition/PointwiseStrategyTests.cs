@@ -91,9 +91,9 @@ public sealed class PointwiseStrategyTests
     public void RandomScoresAreSeededUniformValuesOfTheRowId()
     {
         var batch = Batch([Constant(1, 1f), Constant(1, 1f), Constant(1, 1f)], ids: [7, 8, 9]);
-        var first = Scores(AcquisitionStrategy.Random(seed: 3), batch);
-        CollectionAssert.AreEqual(first, Scores(AcquisitionStrategy.Random(seed: 3), batch));
-        CollectionAssert.AreNotEqual(first, Scores(AcquisitionStrategy.Random(seed: 4), batch));
+        var first = Scores(AcquisitionStrategy.SeededRandom(seed: 3), batch);
+        CollectionAssert.AreEqual(first, Scores(AcquisitionStrategy.SeededRandom(seed: 3), batch));
+        CollectionAssert.AreNotEqual(first, Scores(AcquisitionStrategy.SeededRandom(seed: 4), batch));
         foreach (float s in first) Assert.IsTrue(s is >= 0 and < 1, $"score {s}");
     }
 

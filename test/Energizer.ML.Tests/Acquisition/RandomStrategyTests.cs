@@ -12,7 +12,7 @@ public sealed class RandomStrategyTests
     public void TheSameSeedPicksTheSameRowsHoweverThePoolIsBatchedOrOrdered()
     {
         long[] ids = [.. Enumerable.Range(0, 40).Select(i => (long)((i * 37) + 5))];
-        var strategy = AcquisitionStrategy.Random(seed: 11);
+        var strategy = AcquisitionStrategy.SeededRandom(seed: 11);
         var whole = strategy.Select(Pool(ids), 6).Select(p => ids[p]).ToArray();
 
         foreach (int batchSize in new[] { 1, 3, 7, 40 })
@@ -35,7 +35,7 @@ public sealed class RandomStrategyTests
         var pool = Pool(ids);
         var counts = new int[10];
         for (int seed = 0; seed < 3000; seed++)
-            foreach (int p in AcquisitionStrategy.Random(seed).Select(pool, 3)) counts[p]++;
+            foreach (int p in AcquisitionStrategy.SeededRandom(seed).Select(pool, 3)) counts[p]++;
         foreach (int c in counts) Assert.AreEqual(0.3, c / 3000.0, 0.035);
     }
 }

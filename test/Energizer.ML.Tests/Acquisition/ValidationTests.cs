@@ -8,7 +8,7 @@ public sealed class ValidationTests
 {
     private static IEnumerable<AcquisitionStrategy> All() =>
     [
-        AcquisitionStrategy.Random(), AcquisitionStrategy.Entropy, AcquisitionStrategy.ExpectedEntropy,
+        AcquisitionStrategy.Random, AcquisitionStrategy.Entropy, AcquisitionStrategy.ExpectedEntropy,
         AcquisitionStrategy.LeastConfidence, AcquisitionStrategy.Margin, AcquisitionStrategy.VariationRatios,
         AcquisitionStrategy.MeanStd, AcquisitionStrategy.Bald, AcquisitionStrategy.VoteEntropy, AcquisitionStrategy.KlToConsensus,
         AcquisitionStrategy.PowerBald(), AcquisitionStrategy.PowerBald(mode: PowerBaldMode.Softmax), AcquisitionStrategy.PowerBald(mode: PowerBaldMode.Softrank),

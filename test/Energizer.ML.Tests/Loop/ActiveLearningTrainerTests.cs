@@ -36,7 +36,7 @@ public sealed class ActiveLearningTrainerTests
         // (modAL on the same protocol: Margin 0.904, Random 0.869.) Two seeds keep the test short.
         int[] seeds = [1, 2];
         double margin = seeds.Average(s => Run(AcquisitionStrategy.Margin, s, 30).AreaUnderLearningCurve);
-        double random = seeds.Average(s => Run(AcquisitionStrategy.Random(s), s, 30).AreaUnderLearningCurve);
+        double random = seeds.Average(s => Run(AcquisitionStrategy.SeededRandom(s), s, 30).AreaUnderLearningCurve);
         Console.WriteLine($"mean area under the learning curve: Margin {margin:F4}, Random {random:F4}");
         Assert.IsTrue(margin > random + 0.015, $"Margin {margin:F4} should beat Random {random:F4} by more than 0.015");
         Assert.IsTrue(margin > 0.85, $"Margin's area {margin:F4} is too low for digits");

@@ -66,7 +66,7 @@ public sealed class CheckpointFingerprintTests
         Assert.AreEqual("BADGE(seed=4)", AcquisitionStrategy.Badge(4).Fingerprint);
         Assert.AreEqual("Softmax(BALD, beta=2.5, seed=3)", AcquisitionStrategy.PowerBald(2.5, PowerBaldMode.Softmax, 3).Fingerprint);
         Assert.AreEqual("Combine(0.5·Random(seed=1) + 2·Margin)",
-            AcquisitionStrategy.Combine((AcquisitionStrategy.Random(1), 0.5), (AcquisitionStrategy.Margin, 2)).Fingerprint);
+            AcquisitionStrategy.Combine((AcquisitionStrategy.SeededRandom(1), 0.5), (AcquisitionStrategy.Margin, 2)).Fingerprint);
         Assert.AreEqual("PreFilter(Entropy top 50 → BADGE(seed=2))",
             AcquisitionStrategy.PreFilter(AcquisitionStrategy.Entropy, 50, AcquisitionStrategy.Badge(2)).Fingerprint);
         Assert.AreEqual("MC-Dropout(T=20, consistent=True, p=0.25, inplace=False, seed=9)",
@@ -77,14 +77,18 @@ public sealed class CheckpointFingerprintTests
     [TestMethod]
     public void AnotherRandomSeedIsRefused() => InTempDirectory(dir =>
     {
-        string message = Refusal(Options(dir, AcquisitionStrategy.Random(1)), Options(dir, AcquisitionStrategy.Random(2)));
+        string message = Refusal(Options(dir, AcquisitionStrategy.SeededRandom(1)), Options(dir, AcquisitionStrategy.SeededRandom(2)));
         StringAssert.Contains(message, "strategy=Random(seed=1) in the checkpoint, strategy=Random(seed=2) in this run");
     });
 
     [TestMethod]
     public void AnotherBatchBaldSampleCountIsRefused() => InTempDirectory(dir =>
     {
-        string message = Refusal(Options(dir, AcquisitionStrategy.BatchBald(100)), Options(dir, AcquisitionStrategy.BatchBald(200)));
+        // BatchBALD needs T > 1: MC-Dropout passes of an MLP.
+        string message = Refusal(
+            Options(dir, AcquisitionStrategy.BatchBald(100), InferenceMode.McDropout(5)),
+            Options(dir, AcquisitionStrategy.BatchBald(200), InferenceMode.McDropout(5)),
+            ml => Mlp(ml));
         StringAssert.Contains(message, "strategy=BatchBALD(samples=100, seed=0) in the checkpoint, strategy=BatchBALD(samples=200, seed=0) in this run");
     });
 

@@ -31,7 +31,7 @@ public sealed class MissingLabelTests
         var pool = ml.Data.LoadFromEnumerable(rows);
         var result = ml.ActiveLearning().Trainer(new ActiveLearningOptions
         {
-            Strategy = AcquisitionStrategy.Random(1),
+            Strategy = AcquisitionStrategy.SeededRandom(1),
             InitialRowIds = [0, 3, 11],
             QuerySize = 2,
             MaxRounds = 20,

@@ -40,7 +40,7 @@ public sealed class TorchLoopTests
         int[] seeds = [0, 1];
         double bald = seeds.Average(s => Run(AcquisitionStrategy.Bald, mc, s).AreaUnderLearningCurve);
         double entropy = seeds.Average(s => Run(AcquisitionStrategy.Entropy, mc, s).AreaUnderLearningCurve);
-        double random = seeds.Average(s => Run(AcquisitionStrategy.Random(s), InferenceMode.Deterministic, s).AreaUnderLearningCurve);
+        double random = seeds.Average(s => Run(AcquisitionStrategy.SeededRandom(s), InferenceMode.Deterministic, s).AreaUnderLearningCurve);
         string figures = $"area under the learning curve: BALD {bald:F4}, Entropy {entropy:F4}, Random {random:F4}";
         Assert.IsTrue(bald > random, figures);
         Assert.IsTrue(entropy > random, figures);

@@ -36,7 +36,7 @@ public sealed class UnseenLabelTests
         var ml = new MLContext(0);
         var result = ml.ActiveLearning().Trainer(new ActiveLearningOptions
         {
-            Strategy = AcquisitionStrategy.Random(3),
+            Strategy = AcquisitionStrategy.SeededRandom(3),
             InitialRowIds = [0, 1, 3, 4],
             QuerySize = 26,
             MaxRounds = 1,

@@ -178,7 +178,7 @@ public sealed class AcquisitionScorerTests
     {
         var ml = new MLContext(1);
         var pool = Pool(ml, [.. Enumerable.Range(0, 40).Select(i => i / 40f)]);
-        var random = AcquisitionStrategy.Random(seed: 7);
+        var random = AcquisitionStrategy.SeededRandom(seed: 7);
         // Random's scores hash (seed, row id) and ignore the probabilities, so the copy learner's
         // predictions (read by inference) and none at all must pick the same rows.
         var withInference = ml.ActiveLearning().SelectTopK(
