@@ -12,14 +12,7 @@ public sealed record StrategyRun(string Name, ActiveLearningResult Result)
         Result.Rounds.FirstOrDefault(r => r.Metrics is { } m && m.MicroAccuracy >= accuracy)?.LabelledCount;
 
     /// <summary>Mean seconds per query (scoring the pool and selecting), over the rounds that queried.</summary>
-    public double MeanQuerySeconds
-    {
-        get
-        {
-            var queries = Result.Rounds.Where(r => r.SelectedRowIds.Count > 0).ToList();
-            return queries.Count == 0 ? double.NaN : queries.Average(r => r.QuerySeconds);
-        }
-    }
+    public double MeanQuerySeconds => Result.MeanQuerySeconds;
 
     /// <summary>The last model's test accuracy.</summary>
     public double FinalAccuracy => Result.Rounds.LastOrDefault(r => r.Metrics is not null)?.Metrics?.MicroAccuracy ?? double.NaN;

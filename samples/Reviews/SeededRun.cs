@@ -13,12 +13,5 @@ public sealed record SeededRun(string Strategy, int Seed, ActiveLearningResult R
         [.. Result.Rounds.Where(r => r.Metrics is not null).Select(r => (r.LabelledCount, r.Metrics!.MicroAccuracy))];
 
     /// <summary>Mean seconds per query (scoring the pool and selecting), over the rounds that queried.</summary>
-    public double MeanQuerySeconds
-    {
-        get
-        {
-            var queries = Result.Rounds.Where(r => r.SelectedRowIds.Count > 0).ToList();
-            return queries.Count == 0 ? double.NaN : queries.Average(r => r.QuerySeconds);
-        }
-    }
+    public double MeanQuerySeconds => Result.MeanQuerySeconds;
 }

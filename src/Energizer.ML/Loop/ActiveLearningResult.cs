@@ -38,6 +38,25 @@ public sealed class ActiveLearningResult
     /// <summary>Each labelled row's label (of the label column's type).</summary>
     public IReadOnlyDictionary<long, object> Labels { get; }
 
+    /// <summary>
+    /// Each labelled row's label as <typeparamref name="T"/>: <see cref="string"/> for a text label
+    /// column, <see cref="float"/>, <see cref="bool"/>, <see cref="uint"/> for a key column (the raw
+    /// key), and so on: the .NET type of the label column's values (see <see cref="Labels"/>).
+    /// </summary>
+    /// <exception cref="InvalidCastException">The labels are of another type (the message names it).</exception>
+    public IReadOnlyDictionary<long, T> GetLabels<T>()
+    {
+        var typed = new Dictionary<long, T>(Labels.Count);
+        foreach (var (id, label) in Labels)
+        {
+            typed[id] = label is T value
+                ? value
+                : throw new InvalidCastException(
+                    $"The labels are {label.GetType().Name} values (label column '{_options.LabelColumnName}' of type {_labelType}), not {typeof(T).Name}: call GetLabels<{label.GetType().Name}>().");
+        }
+        return typed;
+    }
+
     /// <summary>The round in which each labelled row was labelled (−1: the initial set).</summary>
     public IReadOnlyDictionary<long, int> LabelledRound => _records.ToDictionary(r => r.RowId, r => r.Round);
 
@@ -57,6 +76,9 @@ public sealed class ActiveLearningResult
     /// without an evaluation set.
     /// </summary>
     public double MeanAccuracy => LearningCurve.Summarize(Rounds, LearningCurveSummary.MeanAccuracy);
+
+    /// <summary>The mean <see cref="RoundReport.QuerySeconds"/> of the rounds that queried (<see cref="RoundReport.Queried"/>; the final fit is left out); NaN when none did.</summary>
+    public double MeanQuerySeconds => Rounds.Where(r => r.Queried).Select(r => r.QuerySeconds).DefaultIfEmpty(double.NaN).Average();
 
     /// <summary>The learning curve as one number, by the definition <paramref name="summary"/> names.</summary>
     public double SummarizeLearningCurve(LearningCurveSummary summary) => LearningCurve.Summarize(Rounds, summary);
@@ -82,13 +104,13 @@ public sealed class ActiveLearningResult
     /// <summary>Writes the history as CSV, one line per round.</summary>
     public void SaveHistoryCsv(string path)
     {
-        var text = new StringBuilder("Round,LabelledCount,MicroAccuracy,MacroAccuracy,LogLoss,ValidationAccuracy,StopSetKappa,Selected,FitSeconds,EvaluateSeconds,QuerySeconds,LabelSeconds,StopReason\n");
+        var text = new StringBuilder("Round,LabelledCount,MicroAccuracy,MacroAccuracy,LogLoss,ValidationAccuracy,StopSetKappa,Selected,FitSeconds,EvaluateSeconds,QuerySeconds,ScoringSeconds,SelectionSeconds,LabelSeconds,StopReason\n");
         foreach (var r in Rounds)
         {
             text.Append(string.Join(',',
                 r.Round, r.LabelledCount, Num(r.Metrics?.MicroAccuracy), Num(r.Metrics?.MacroAccuracy), Num(r.Metrics?.LogLoss),
                 Num(r.ValidationMetrics?.MicroAccuracy), Num(r.StopSetKappa), Csv(string.Join(' ', r.SelectedRowIds)),
-                Num(r.FitSeconds), Num(r.EvaluateSeconds), Num(r.QuerySeconds), Num(r.LabelSeconds), Csv(r.StopReason ?? "")));
+                Num(r.FitSeconds), Num(r.EvaluateSeconds), Num(r.QuerySeconds), Num(r.ScoringSeconds), Num(r.SelectionSeconds), Num(r.LabelSeconds), Csv(r.StopReason ?? "")));
             text.Append('\n');
         }
         File.WriteAllText(path, text.ToString());

@@ -215,8 +215,15 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 {
                     int k = _options.Budget is { } budget ? Math.Min(_options.QuerySize, budget - _ledger.Labels.Count) : _options.QuerySize;
                     var watch = Stopwatch.StartNew();
-                    var (ids, scores) = Query(model, k);
-                    report = report with { SelectedRowIds = ids, SelectedScores = scores, QuerySeconds = watch.Elapsed.TotalSeconds };
+                    var (ids, scores, scanSeconds, pickSeconds) = Query(model, k);
+                    report = report with
+                    {
+                        SelectedRowIds = ids,
+                        SelectedScores = scores,
+                        QuerySeconds = watch.Elapsed.TotalSeconds,
+                        ScoringSeconds = scanSeconds,
+                        SelectionSeconds = pickSeconds,
+                    };
                     stop = ids.Count == 0 ? "the pool is exhausted" : Criteria([.. _state.Reports, report]);
                     if (stop is not null) report = report with { SelectedRowIds = [], SelectedScores = [] };
                 }
@@ -275,18 +282,18 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             return (report, model);
         }
 
-        private (List<long> Ids, List<float> Scores) Query(ITransformer? model, int k)
+        private (List<long> Ids, List<float> Scores, double ScanSeconds, double PickSeconds) Query(ITransformer? model, int k)
         {
             // Rows already labelled, and rows the oracle skipped or could not label: not asked again;
             // only the labelled ones are centres for diversity strategies.
             var labelled = _ledger.Labels.Keys.ToHashSet();
             var skipped = _state.Unanswered.ToHashSet();
-            if (k <= 0) return ([], []);
+            if (k <= 0) return ([], [], 0, 0);
             if (model is null)
             {
                 // Cold start: no model yet, so the first query is a seeded random draw.
                 var drawn = PoolDraws.Random(_pool, _options.IdColumnName, k, _options.Seed, SeededHash.DrawStream, labelled.Union(skipped).ToHashSet());
-                return (drawn, [.. drawn.Select(_ => 0f)]);
+                return (drawn, [.. drawn.Select(_ => 0f)], 0, 0);
             }
             // The session's binding (a network copy, cached masks) is freed when the query ends.
             using var session = Scorer(model).Score(_scoringPool);
@@ -298,7 +305,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 Partitions = _options.ScoringPartitions,
                 CandidateCount = _options.CandidateCount,
             });
-            return ([.. selection.RowIds], [.. selection.Scores]);
+            return ([.. selection.RowIds], [.. selection.Scores], selection.ScanSeconds, selection.PickSeconds);
         }
 
         private AcquisitionScorerTransformer Scorer(ITransformer model) => new(model, new AcquisitionScorerOptions

@@ -39,8 +39,20 @@ public sealed record RoundReport
     /// <summary>Seconds spent evaluating.</summary>
     public double EvaluateSeconds { get; init; }
 
-    /// <summary>Seconds spent scoring the pool and selecting (the query).</summary>
+    /// <summary>Seconds spent on the query: scoring the pool and selecting (<see cref="ScoringSeconds"/> + <see cref="SelectionSeconds"/>, plus setting up).</summary>
     public double QuerySeconds { get; init; }
+
+    /// <summary>Seconds of the streaming pass over the pool: reading, inference, scores and the running top k.</summary>
+    public double ScoringSeconds { get; init; }
+
+    /// <summary>Seconds of a batch-aware strategy's joint pick among its candidates (0 for pointwise strategies).</summary>
+    public double SelectionSeconds { get; init; }
+
+    /// <summary>
+    /// True when this round queried the pool (it selected rows). The final round, a fit after the
+    /// last query, and a round that stopped before querying did not: leave them out of query timings.
+    /// </summary>
+    public bool Queried => SelectedRowIds.Count > 0;
 
     /// <summary>Seconds spent waiting for the oracle.</summary>
     public double LabelSeconds { get; init; }

@@ -11,6 +11,15 @@ public sealed class Selection
         UnlabelledRows = unlabelledRows;
     }
 
+    /// <summary>
+    /// Seconds of the streaming pass over the pool: reading rows, the learner's inference, the
+    /// strategy's scores and the running top k (they interleave batch by batch, so they are one figure).
+    /// </summary>
+    public double ScanSeconds { get; internal init; }
+
+    /// <summary>Seconds of the joint pick among the candidates of a batch-aware strategy (BatchBALD, CoreSet, BADGE); 0 for the others.</summary>
+    public double PickSeconds { get; internal init; }
+
     /// <summary>The selected row ids, best first.</summary>
     public IReadOnlyList<long> RowIds { get; }
 

@@ -50,6 +50,7 @@ public static class TopKSelector
         var plan = new Plan(scored.Schema, options, joint ? strategy : null);
         int keep = joint ? Math.Max(k, options.CandidateCount ?? checked(10 * k)) : k;
 
+        var scan = System.Diagnostics.Stopwatch.StartNew();
         var cursors = plan.HasIdColumn && options.Partitions > 1
             ? scored.GetRowCursorSet(plan.Columns, options.Partitions)
             : [scored.GetRowCursor(plan.Columns)];
@@ -73,14 +74,20 @@ public static class TopKSelector
         if (seen == 0) throw new ArgumentException("The pool is empty: there are no rows to select from.", nameof(scored));
         long unlabelled = partials.Sum(p => p.Unlabelled);
         var best = Merge(partials, keep);
-        if (best.Count == 0) return new Selection([], [], k, 0);
+        double scanSeconds = scan.Elapsed.TotalSeconds;
+        if (best.Count == 0) return new Selection([], [], k, 0) { ScanSeconds = scanSeconds };
         if (!joint)
-            return new Selection([.. best.Select(c => c.Id)], [.. best.Select(c => c.Score)], k, unlabelled);
+            return new Selection([.. best.Select(c => c.Id)], [.. best.Select(c => c.Score)], k, unlabelled) { ScanSeconds = scanSeconds };
 
+        var pick = System.Diagnostics.Stopwatch.StartNew();
         var candidates = plan.Batch(best);
         var labelled = strategy!.NeedsEmbeddings ? partials.SelectMany(p => p.LabelledEmbeddings).SelectMany(e => e).ToArray() : null;
         int[] picked = strategy.Select(candidates, Math.Min(k, best.Count), labelled);
-        return new Selection([.. picked.Select(i => best[i].Id)], [.. picked.Select(i => best[i].Score)], k, unlabelled);
+        return new Selection([.. picked.Select(i => best[i].Id)], [.. picked.Select(i => best[i].Score)], k, unlabelled)
+        {
+            ScanSeconds = scanSeconds,
+            PickSeconds = pick.Elapsed.TotalSeconds,
+        };
     }
 
     private static Partial Scan(DataViewRowCursor cursor, Plan plan, int keep, SelectionOptions options)

@@ -90,4 +90,30 @@ public sealed class MisconfigurationTests
         CollectionAssert.AreNotEqual(FirstQuery(AcquisitionStrategy.Random, 4).ToArray(), seeded3.ToArray());
         Assert.IsNull(AcquisitionStrategy.Random.Seed);
     }
+
+    [TestMethod]
+    public void LabelsComeBackTypedAndQueryTimesLeaveTheFinalFitOut()
+    {
+        var ml = new MLContext(0);
+        var (pool, test) = Digits.Split(ml);
+        var options = new ActiveLearningOptions { Strategy = AcquisitionStrategy.Margin, QuerySize = 10, MaxRounds = 2, Seed = 1 };
+        var result = ml.ActiveLearning().Trainer(options).Fit(Logistic(ml), pool, Oracles.FromLabelColumn(), test);
+        // The pool's label column is a key of 10 digits: raw keys 1-10 (digit d is key d + 1).
+        var labels = result.GetLabels<uint>();
+        Assert.AreEqual(30, labels.Count);
+        var truth = pool.GetColumn<uint>("Label").ToArray();
+        foreach (var (id, key) in labels) Assert.AreEqual(truth[id], key, $"row {id}");
+        var error = Assert.Throws<InvalidCastException>(() => result.GetLabels<string>());
+        StringAssert.Contains(error.Message, "call GetLabels<UInt32>()");
+
+        // Rounds 0 and 1 queried, round 2 is the final fit: the mean query time is theirs alone.
+        CollectionAssert.AreEqual(new[] { true, true, false }, result.Rounds.Select(r => r.Queried).ToArray());
+        Assert.AreEqual((result.Rounds[0].QuerySeconds + result.Rounds[1].QuerySeconds) / 2, result.MeanQuerySeconds, 1e-12);
+        foreach (var round in result.Rounds.Take(2))
+        {
+            Assert.IsTrue(round.ScoringSeconds > 0, "the scan over the pool takes time");
+            Assert.AreEqual(0, round.SelectionSeconds, "Margin picks nothing jointly: no pick time");
+            Assert.IsTrue(round.ScoringSeconds <= round.QuerySeconds, "the scan is part of the query");
+        }
+    }
 }
