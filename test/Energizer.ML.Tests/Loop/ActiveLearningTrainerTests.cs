@@ -8,8 +8,17 @@ namespace Energizer.ML.Tests.Loop;
 [TestClass]
 public sealed class ActiveLearningTrainerTests
 {
+    /// <summary>
+    /// L-BFGS maximum entropy with scikit-learn's C = 1 (L1 = 0, L2 = 1): ML.NET's default L1 = 1
+    /// learns little from a few dozen rows (README, "Learners for few labels").
+    /// </summary>
     private static IEstimator<ITransformer> Logistic(MLContext ml) =>
-        ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 });
+        ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options
+        {
+            NumberOfThreads = 1,
+            L1Regularization = 0,
+            L2Regularization = 1,
+        });
 
     private static ActiveLearningResult Run(AcquisitionStrategy strategy, int seed, int rounds, string? checkpoint = null,
         CancellationToken cancel = default, IOracle? oracle = null, int? budget = null)
@@ -33,13 +42,14 @@ public sealed class ActiveLearningTrainerTests
     public void MarginBeatsRandomOnDigitsByAClearMargin()
     {
         // Protocol of issue 6: logistic regression, 10 random initial labels, 10 per round, 30 rounds.
-        // (modAL on the same protocol: Margin 0.904, Random 0.869.) Two seeds keep the test short.
+        // (modAL on the same protocol: Margin 0.904, Random 0.869 mean accuracy.) Two seeds keep the test short.
         int[] seeds = [1, 2];
-        double margin = seeds.Average(s => Run(AcquisitionStrategy.Margin, s, 30).AreaUnderLearningCurve);
-        double random = seeds.Average(s => Run(AcquisitionStrategy.SeededRandom(s), s, 30).AreaUnderLearningCurve);
-        Console.WriteLine($"mean area under the learning curve: Margin {margin:F4}, Random {random:F4}");
+        double margin = seeds.Average(s => Run(AcquisitionStrategy.Margin, s, 30).MeanAccuracy);
+        double random = seeds.Average(s => Run(AcquisitionStrategy.Random, s, 30).MeanAccuracy);
+        Console.WriteLine($"mean accuracy over rounds: Margin {margin:F4}, Random {random:F4}");
+        // Seeds 1-5 (README): Margin 0.907 ± 0.007, Random 0.879 ± 0.009.
         Assert.IsTrue(margin > random + 0.015, $"Margin {margin:F4} should beat Random {random:F4} by more than 0.015");
-        Assert.IsTrue(margin > 0.85, $"Margin's area {margin:F4} is too low for digits");
+        Assert.IsTrue(margin > 0.89, $"Margin's mean accuracy {margin:F4} is below modAL's level on digits (0.904)");
     }
 
     [TestMethod]
