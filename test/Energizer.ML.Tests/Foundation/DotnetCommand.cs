@@ -20,6 +20,25 @@ internal static class DotnetCommand
             """);
     }
 
+    /// <summary>Writes a net10.0 console app (<paramref name="projectName"/>.csproj and Program.cs) that references <paramref name="reference"/> (one item element).</summary>
+    public static void WriteConsoleApp(string directory, string projectName, string reference, string program)
+    {
+        File.WriteAllText(Path.Combine(directory, projectName + ".csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <NoWarn>NU1603</NoWarn>
+              </PropertyGroup>
+              <ItemGroup>
+                {reference}
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(directory, "Program.cs"), program);
+    }
+
     /// <summary>Runs <c>dotnet</c> with <paramref name="arguments"/>; asserts it succeeds and returns its output.</summary>
     public static string Run(string directory, params string[] arguments) => Run(directory, new Dictionary<string, string?>(), arguments);
 

@@ -26,21 +26,8 @@ public sealed class PackageSmokeTests
             string app = Path.Combine(work, "app");
             Directory.CreateDirectory(app);
             DotnetCommand.WriteNuGetConfig(app, feed);
-            File.WriteAllText(Path.Combine(app, "Smoke.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <NoWarn>NU1603</NoWarn>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="Energizer.ML" Version="{version}" />
-                  </ItemGroup>
-                </Project>
-                """);
             // Plain TorchSharp, no Energizer.ML call first: only the build-time fix-up can make it load.
-            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            DotnetCommand.WriteConsoleApp(app, "Smoke", $"<PackageReference Include=\"Energizer.ML\" Version=\"{version}\" />", """
                 using TorchSharp;
                 using var a = torch.tensor(new float[] { 1, 2, 3, 4 }, 2, 2);
                 using var b = a.matmul(a);

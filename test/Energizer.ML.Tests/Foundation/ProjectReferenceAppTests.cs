@@ -20,20 +20,7 @@ public sealed class ProjectReferenceAppTests
             string app = Path.Combine(work, "app");
             Directory.CreateDirectory(app);
             File.Copy(Path.Combine(repo, "NuGet.config"), Path.Combine(app, "NuGet.config"));
-            File.WriteAllText(Path.Combine(app, "ProjectRef.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <NoWarn>NU1603</NoWarn>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <ProjectReference Include="{Path.Combine(repo, "src", "Energizer.ML", "Energizer.ML.csproj")}" />
-                  </ItemGroup>
-                </Project>
-                """);
-            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            DotnetCommand.WriteConsoleApp(app, "ProjectRef", $"<ProjectReference Include=\"{Path.Combine(repo, "src", "Energizer.ML", "Energizer.ML.csproj")}\" />", """
                 using Energizer.ML.Torch;
                 // The app's first TorchSharp use: a built-in network, 3 features -> 2 classes.
                 using var network = Networks.Mlp([4], 0)(3, 2);

@@ -41,22 +41,9 @@ public sealed class SeparateProcessLoadTests
             string app = Path.Combine(work, "app");
             Directory.CreateDirectory(app);
             DotnetCommand.WriteNuGetConfig(app);
-            File.WriteAllText(Path.Combine(app, "Load.csproj"), """
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <NoWarn>NU1603</NoWarn>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="Microsoft.ML" Version="5.0.1" />
-                    <PackageReference Include="Microsoft.ML.OnnxTransformer" Version="5.0.1" />
-                    <PackageReference Include="Microsoft.ML.OnnxRuntime" Version="1.31.1" />
-                  </ItemGroup>
-                </Project>
-                """);
-            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            DotnetCommand.WriteConsoleApp(app, "Load",
+                """<PackageReference Include="Microsoft.ML" Version="5.0.1" /><PackageReference Include="Microsoft.ML.OnnxTransformer" Version="5.0.1" /><PackageReference Include="Microsoft.ML.OnnxRuntime" Version="1.31.1" />""",
+                """
                 using System.Globalization;
                 using Microsoft.ML;
                 using Microsoft.ML.Data;
