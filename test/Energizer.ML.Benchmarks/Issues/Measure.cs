@@ -9,10 +9,21 @@ namespace Energizer.ML.Benchmarks.Issues;
 /// <summary>Stopwatch helpers: variants are run in interleaved rounds, so machine noise hits them alike; medians are reported.</summary>
 internal static class Measure
 {
-    /// <summary>Runs every variant once per round (after one warm-up round) and returns each one's median time in ms.</summary>
+    /// <summary>
+    /// Runs every variant once per round, after a warm-up, and returns each one's median time in ms.
+    /// The warm-up runs each variant for at least a second (and 3 times): .NET's tiered JIT
+    /// recompiles hot methods on a background thread for a while after they start, and with two
+    /// LibTorch threads on two cores that thread competes with the measured work, so a one-run
+    /// warm-up left the scorer's medians swinging between runs (0.48-0.93 of the hand-written loop;
+    /// 0.85-0.87 every time with tiered compilation off).
+    /// </summary>
     public static double[] Interleaved(int rounds, params (string Name, Action Run)[] variants)
     {
-        foreach (var v in variants) v.Run();
+        foreach (var v in variants)
+        {
+            var warm = Stopwatch.StartNew();
+            for (int i = 0; i < 3 || warm.Elapsed < TimeSpan.FromSeconds(1); i++) v.Run();
+        }
         var times = variants.Select(_ => new List<double>()).ToArray();
         for (int r = 0; r < rounds; r++)
         {
