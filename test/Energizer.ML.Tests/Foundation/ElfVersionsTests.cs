@@ -73,33 +73,27 @@ public sealed class ElfVersionsTests
     [TestMethod]
     public void PatchIfNeededPatchesForAnOldHostOnlyAndIsIdempotent()
     {
-        string dir = Directory.CreateTempSubdirectory("energizer-elf-").FullName;
-        try
-        {
-            string library = Path.Combine(dir, "libLibTorchSharp.so");
-            string oldHost = Path.Combine(dir, "old-libstdc++.so.6");
-            string newHost = Path.Combine(dir, "new-libstdc++.so.6");
-            File.WriteAllBytes(oldHost, OldHost());
-            File.WriteAllBytes(newHost, NewHost());
+        using var temporary = new TemporaryDirectory("energizer-elf-");
+        string dir = temporary.Path;
+        string library = Path.Combine(dir, "libLibTorchSharp.so");
+        string oldHost = Path.Combine(dir, "old-libstdc++.so.6");
+        string newHost = Path.Combine(dir, "new-libstdc++.so.6");
+        File.WriteAllBytes(oldHost, OldHost());
+        File.WriteAllBytes(newHost, NewHost());
 
-            File.WriteAllBytes(library, TorchSharpLike());
-            StringAssert.Contains(ElfVersions.PatchIfNeeded(library, newHost, Missing), "left as it is");
-            CollectionAssert.AreEqual(TorchSharpLike(), File.ReadAllBytes(library), "a host that defines the version needs no patch");
+        File.WriteAllBytes(library, TorchSharpLike());
+        StringAssert.Contains(ElfVersions.PatchIfNeeded(library, newHost, Missing), "left as it is");
+        CollectionAssert.AreEqual(TorchSharpLike(), File.ReadAllBytes(library), "a host that defines the version needs no patch");
 
-            StringAssert.Contains(ElfVersions.PatchIfNeeded(library, oldHost, Missing), "weakened");
-            Assert.IsTrue(ElfVersions.ReadVersionNeeds(File.ReadAllBytes(library)).Single(n => n.Version == Missing).IsWeak);
-            byte[] afterFirst = File.ReadAllBytes(library);
+        StringAssert.Contains(ElfVersions.PatchIfNeeded(library, oldHost, Missing), "weakened");
+        Assert.IsTrue(ElfVersions.ReadVersionNeeds(File.ReadAllBytes(library)).Single(n => n.Version == Missing).IsWeak);
+        byte[] afterFirst = File.ReadAllBytes(library);
 
-            StringAssert.Contains(ElfVersions.PatchIfNeeded(library, oldHost, Missing), "checked earlier in this process");
-            CollectionAssert.AreEqual(afterFirst, File.ReadAllBytes(library));
-            CollectionAssert.AreEquivalent(new[] { library, oldHost, newHost }, Directory.GetFiles(dir), "no temporary file is left behind");
+        StringAssert.Contains(ElfVersions.PatchIfNeeded(library, oldHost, Missing), "checked earlier in this process");
+        CollectionAssert.AreEqual(afterFirst, File.ReadAllBytes(library));
+        CollectionAssert.AreEquivalent(new[] { library, oldHost, newHost }, Directory.GetFiles(dir), "no temporary file is left behind");
 
-            StringAssert.Contains(ElfVersions.PatchIfNeeded(library, null, Missing), "no host libstdc++");
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        StringAssert.Contains(ElfVersions.PatchIfNeeded(library, null, Missing), "no host libstdc++");
     }
 
     [TestMethod]
@@ -108,60 +102,48 @@ public sealed class ElfVersionsTests
     {
         // A process that opened (or mapped) the library before the patch keeps reading the whole original
         // file; the path then names the patched copy, which keeps the library's permissions.
-        string dir = Directory.CreateTempSubdirectory("energizer-elf-").FullName;
-        try
-        {
-            string library = Path.Combine(dir, "libLibTorchSharp.so");
-            string oldHost = Path.Combine(dir, "old-libstdc++.so.6");
-            File.WriteAllBytes(oldHost, OldHost());
-            File.WriteAllBytes(library, TorchSharpLike());
-            var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead;
-            File.SetUnixFileMode(library, mode);
+        using var temporary = new TemporaryDirectory("energizer-elf-");
+        string dir = temporary.Path;
+        string library = Path.Combine(dir, "libLibTorchSharp.so");
+        string oldHost = Path.Combine(dir, "old-libstdc++.so.6");
+        File.WriteAllBytes(oldHost, OldHost());
+        File.WriteAllBytes(library, TorchSharpLike());
+        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead;
+        File.SetUnixFileMode(library, mode);
 
-            using (var reader = new FileStream(library, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-            {
-                StringAssert.Contains(ElfVersions.PatchIfNeeded(library, oldHost, Missing), "weakened");
-                var seen = new byte[reader.Length];
-                reader.ReadExactly(seen);
-                CollectionAssert.AreEqual(TorchSharpLike(), seen, "the open file was not written to");
-            }
-            Assert.IsTrue(ElfVersions.ReadVersionNeeds(library).Single(n => n.Version == Missing).IsWeak);
-            Assert.AreEqual(mode, File.GetUnixFileMode(library));
-            CollectionAssert.AreEquivalent(new[] { library, oldHost }, Directory.GetFiles(dir), "no temporary file is left behind");
-        }
-        finally
+        using (var reader = new FileStream(library, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
         {
-            Directory.Delete(dir, true);
+            StringAssert.Contains(ElfVersions.PatchIfNeeded(library, oldHost, Missing), "weakened");
+            var seen = new byte[reader.Length];
+            reader.ReadExactly(seen);
+            CollectionAssert.AreEqual(TorchSharpLike(), seen, "the open file was not written to");
         }
+        Assert.IsTrue(ElfVersions.ReadVersionNeeds(library).Single(n => n.Version == Missing).IsWeak);
+        Assert.AreEqual(mode, File.GetUnixFileMode(library));
+        CollectionAssert.AreEquivalent(new[] { library, oldHost }, Directory.GetFiles(dir), "no temporary file is left behind");
     }
 
     [TestMethod]
     public void ALibraryCheckedInThisProcessIsNotReadAgainUntilItChanges()
     {
-        string dir = Directory.CreateTempSubdirectory("energizer-elf-").FullName;
-        try
-        {
-            string library = Path.Combine(dir, "libLibTorchSharp.so");
-            string oldHost = Path.Combine(dir, "old-libstdc++.so.6");
-            File.WriteAllBytes(oldHost, OldHost());
-            File.WriteAllBytes(library, TorchSharpLike());
-            StringAssert.Contains(ElfVersions.PatchIfNeeded(library, oldHost, Missing), "weakened");
+        using var temporary = new TemporaryDirectory("energizer-elf-");
+        string dir = temporary.Path;
+        string library = Path.Combine(dir, "libLibTorchSharp.so");
+        string oldHost = Path.Combine(dir, "old-libstdc++.so.6");
+        File.WriteAllBytes(oldHost, OldHost());
+        File.WriteAllBytes(library, TorchSharpLike());
+        StringAssert.Contains(ElfVersions.PatchIfNeeded(library, oldHost, Missing), "weakened");
 
-            // Same length and write time, other bytes: a second check that read the file would find no ELF header.
-            var written = File.GetLastWriteTimeUtc(library);
-            File.WriteAllBytes(library, new byte[TorchSharpLike().Length]);
-            File.SetLastWriteTimeUtc(library, written);
-            StringAssert.Contains(ElfVersions.PatchIfNeeded(library, oldHost, Missing), "checked earlier in this process");
+        // Same length and write time, other bytes: a second check that read the file would find no ELF header.
+        var written = File.GetLastWriteTimeUtc(library);
+        File.WriteAllBytes(library, new byte[TorchSharpLike().Length]);
+        File.SetLastWriteTimeUtc(library, written);
+        StringAssert.Contains(ElfVersions.PatchIfNeeded(library, oldHost, Missing), "checked earlier in this process");
 
-            // A new write time (a fresh copy from a rebuild) is checked again.
-            File.SetLastWriteTimeUtc(library, written.AddSeconds(1));
-            var error = Assert.ThrowsExactly<InvalidDataException>(() => ElfVersions.PatchIfNeeded(library, oldHost, Missing));
-            StringAssert.Contains(error.Message, "Not an ELF file");
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        // A new write time (a fresh copy from a rebuild) is checked again.
+        File.SetLastWriteTimeUtc(library, written.AddSeconds(1));
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => ElfVersions.PatchIfNeeded(library, oldHost, Missing));
+        StringAssert.Contains(error.Message, "Not an ELF file");
     }
 
     [TestMethod]
@@ -170,46 +152,34 @@ public sealed class ElfVersionsTests
         // The patched library is padded to 3 GiB (a sparse file: no disk used): reading it whole fails
         // (File.ReadAllBytes stops at 2 GiB), reading its header, section table and version needs does not.
         // The host's libstdc++ is not read at all (it does not exist) since the library needs nothing.
-        string dir = Directory.CreateTempSubdirectory("energizer-elf-").FullName;
-        try
-        {
-            string library = Path.Combine(dir, "libLibTorchSharp.so");
-            File.WriteAllBytes(library, ElfFixture.Build([("libstdc++.so.6", ["GLIBCXX_3.4.30", Missing])], [], Missing));
-            using (var file = new FileStream(library, FileMode.Open, FileAccess.Write)) file.SetLength(3L << 30);
+        using var temporary = new TemporaryDirectory("energizer-elf-");
+        string dir = temporary.Path;
+        string library = Path.Combine(dir, "libLibTorchSharp.so");
+        File.WriteAllBytes(library, ElfFixture.Build([("libstdc++.so.6", ["GLIBCXX_3.4.30", Missing])], [], Missing));
+        using (var file = new FileStream(library, FileMode.Open, FileAccess.Write)) file.SetLength(3L << 30);
 
-            string outcome = ElfVersions.PatchIfNeeded(library, Path.Combine(dir, "absent-libstdc++.so.6"), Missing);
-            Assert.AreEqual(library + " has no strong need of " + Missing + "; left as it is", outcome);
-            CollectionAssert.AreEqual(
-                new[] { "GLIBCXX_3.4.30:False", $"{Missing}:True" },
-                ElfVersions.ReadVersionNeeds(library).Select(n => $"{n.Version}:{n.IsWeak}").ToArray());
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        string outcome = ElfVersions.PatchIfNeeded(library, Path.Combine(dir, "absent-libstdc++.so.6"), Missing);
+        Assert.AreEqual(library + " has no strong need of " + Missing + "; left as it is", outcome);
+        CollectionAssert.AreEqual(
+            new[] { "GLIBCXX_3.4.30:False", $"{Missing}:True" },
+            ElfVersions.ReadVersionNeeds(library).Select(n => $"{n.Version}:{n.IsWeak}").ToArray());
     }
 
     [TestMethod]
     public void ReadingAFileAgreesWithReadingItsBytes()
     {
-        string dir = Directory.CreateTempSubdirectory("energizer-elf-").FullName;
-        try
-        {
-            string library = Path.Combine(dir, "lib.so"), host = Path.Combine(dir, "host.so");
-            File.WriteAllBytes(library, TorchSharpLike());
-            File.WriteAllBytes(host, NewHost());
-            CollectionAssert.AreEqual(
-                ElfVersions.ReadVersionNeeds(TorchSharpLike()).Select(n => $"{n.File}:{n.Version}:{n.Flags}:{n.FlagsOffset}").ToArray(),
-                ElfVersions.ReadVersionNeeds(library).Select(n => $"{n.File}:{n.Version}:{n.Flags}:{n.FlagsOffset}").ToArray());
-            CollectionAssert.AreEqual(new[] { "GLIBCXX_3.4.30", "GLIBCXX_3.4.31", Missing }, ElfVersions.ReadVersionDefinitions(host).ToArray());
+        using var temporary = new TemporaryDirectory("energizer-elf-");
+        string dir = temporary.Path;
+        string library = Path.Combine(dir, "lib.so"), host = Path.Combine(dir, "host.so");
+        File.WriteAllBytes(library, TorchSharpLike());
+        File.WriteAllBytes(host, NewHost());
+        CollectionAssert.AreEqual(
+            ElfVersions.ReadVersionNeeds(TorchSharpLike()).Select(n => $"{n.File}:{n.Version}:{n.Flags}:{n.FlagsOffset}").ToArray(),
+            ElfVersions.ReadVersionNeeds(library).Select(n => $"{n.File}:{n.Version}:{n.Flags}:{n.FlagsOffset}").ToArray());
+        CollectionAssert.AreEqual(new[] { "GLIBCXX_3.4.30", "GLIBCXX_3.4.31", Missing }, ElfVersions.ReadVersionDefinitions(host).ToArray());
 
-            File.WriteAllBytes(library, TorchSharpLike()[..80]);
-            StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ElfVersions.ReadVersionNeeds(library)).Message, "runs past the end of the file (80 bytes)");
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        File.WriteAllBytes(library, TorchSharpLike()[..80]);
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ElfVersions.ReadVersionNeeds(library)).Message, "runs past the end of the file (80 bytes)");
     }
 
     [TestMethod]
