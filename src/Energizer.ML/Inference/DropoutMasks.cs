@@ -17,6 +17,9 @@ internal static class DropoutMasks
 {
     private const ulong SplitMixGamma = 0x9E3779B97F4A7C15UL;
 
+    /// <summary>The values of one 16-bit draw: a unit is kept when its draw is below keep · 2¹⁶.</summary>
+    private const double UnitRange = 65536;
+
     /// <summary>
     /// Fresh masks of passes [<paramref name="firstPass"/>, +<paramref name="passes"/>) for the
     /// first <paramref name="count"/> of <paramref name="rows"/>: [passes, count, .. <paramref name="perRow"/>],
@@ -25,7 +28,7 @@ internal static class DropoutMasks
     public static Tensor Fresh(int seed, int layer, int firstPass, int passes, DataViewRowId[] rows, int count, long[] perRow, double keep, float kept, Device device)
     {
         var mask = empty([passes, count, .. perRow], dtype: ScalarType.Float32);
-        Write(Floats(mask), default, shared: false, seed, layer, firstPass, passes, rows, count, Size(perRow), Size(perRow), keep, kept);
+        Write(Floats(mask), default, shared: false, rectify: false, seed, layer, firstPass, passes, rows, count, Size(perRow), Size(perRow), keep, kept);
         if (device.type == DeviceType.CPU) return mask;
         using (mask) return mask.to(device);
     }
@@ -41,33 +44,36 @@ internal static class DropoutMasks
         int count = (int)shared.shape[0];
         var output = empty([passes * count, .. shared.shape[1..]], dtype: ScalarType.Float32);
         int size = Size(shared.shape[1..]);
-        Write(Floats(output), Floats(shared), shared: true, seed, layer, 0, passes, rows, count, size, units, keep, kept);
+        Write(Floats(output), Floats(shared), shared: true, rectify: false, seed, layer, 0, passes, rows, count, size, units, keep, kept);
         return output;
     }
 
     /// <summary>
     /// Multiplies <paramref name="batch"/> ([T·N, ...], contiguous, on the CPU, the caller's own
-    /// temporary) in place by the fresh masks of passes 0 … T − 1 (see <see cref="Expand"/>).
+    /// temporary) in place by the fresh masks of passes 0 … T − 1 (see <see cref="Expand"/>), after
+    /// a ReLU when <paramref name="rectify"/> (one pass over memory instead of two).
     /// </summary>
-    public static Tensor ApplyInPlace(Tensor batch, int passes, int seed, int layer, DataViewRowId[] rows, int units, double keep, float kept)
+    public static Tensor ApplyInPlace(Tensor batch, int passes, int seed, int layer, DataViewRowId[] rows, int units, double keep, float kept, bool rectify = false)
     {
         int count = (int)(batch.shape[0] / passes);
         var values = Floats(batch);
-        Write(values, values, shared: false, seed, layer, 0, passes, rows, count, Size(batch.shape[1..]), units, keep, kept);
+        Write(values, values, shared: false, rectify, seed, layer, 0, passes, rows, count, Size(batch.shape[1..]), units, keep, kept);
         return batch;
     }
 
     /// <summary>
     /// Row (t, n) of <paramref name="output"/> ([passes, count, size]) gets row n (when
     /// <paramref name="shared"/>) or row (t, n) of <paramref name="input"/> times its mask; an
-    /// empty input stands for ones. Drawn in managed code straight into tensor memory: LibTorch's
-    /// CPU <c>bernoulli_</c> draws one Mersenne-Twister number per element on one thread, and a
-    /// separate mask tensor costs an allocation and a pass over memory per layer.
+    /// empty input stands for ones; with <paramref name="rectify"/> the input's negative values
+    /// count as 0 (a ReLU fused into the dropout that follows it). Drawn in managed code straight
+    /// into tensor memory: LibTorch's CPU <c>bernoulli_</c> draws one Mersenne-Twister number per
+    /// element on one thread, and a separate mask tensor costs an allocation and a pass over
+    /// memory per layer.
     /// </summary>
-    private static void Write(Span<float> output, ReadOnlySpan<float> input, bool shared, int seed, int layer, int firstPass, int passes,
+    private static void Write(Span<float> output, ReadOnlySpan<float> input, bool shared, bool rectify, int seed, int layer, int firstPass, int passes,
         DataViewRowId[] rows, int count, int size, int units, double keep, float kept)
     {
-        uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(keep * 4294967296.0));
+        uint threshold = (uint)Math.Round(keep * UnitRange);
         int keptBits = BitConverter.SingleToInt32Bits(kept);
         for (int t = 0; t < passes; t++)
         {
@@ -76,7 +82,7 @@ internal static class DropoutMasks
                 ulong state = SeededHash.MaskState(seed, layer, firstPass + t, rows[n].High, rows[n].Low);
                 int row = ((t * count) + n) * size;
                 var from = input.IsEmpty ? default : input.Slice(shared ? n * size : row, size);
-                Row(output.Slice(row, size), from, units, state, threshold, keptBits);
+                Row(output.Slice(row, size), from, rectify, units, state, threshold, keptBits);
             }
         }
     }
@@ -88,23 +94,25 @@ internal static class DropoutMasks
 
     /// <summary>
     /// One row: unit j's value is <paramref name="input"/> (1 when empty) times the kept value when
-    /// draw j of the SplitMix64 stream at <paramref name="state"/> (32 bits each, two per draw) is
-    /// below <paramref name="threshold"/>, else 0.
+    /// the 16-bit draw j of the SplitMix64 stream at <paramref name="state"/> (four per 64-bit draw,
+    /// low bits first) is below <paramref name="threshold"/> (keep · 2¹⁶, so the keep probability is
+    /// rounded to a multiple of 2⁻¹⁶), else 0.
     /// </summary>
-    private static void Row(Span<float> output, ReadOnlySpan<float> input, int units, ulong state, uint threshold, int keptBits)
+    private static void Row(Span<float> output, ReadOnlySpan<float> input, bool rectify, int units, ulong state, uint threshold, int keptBits)
     {
         int spread = output.Length / units;
-        int j = spread == 1 ? Block(output, input, units, ref state, threshold, keptBits) : 0;
+        int j = spread == 1 ? Block(output, input, rectify, units, ref state, threshold, keptBits) : 0;
         ulong bits = 0;
         for (; j < units; j++)
         {
-            uint u = (j & 1) == 0 ? (uint)(bits = Next(ref state)) : (uint)(bits >> 32);
+            if ((j & 3) == 0) bits = Next(ref state);
+            uint u = (uint)(bits >> (16 * (j & 3))) & 0xFFFF;
             // Branch-free (the draws are unpredictable): (u - threshold) underflows, setting bit 63, exactly
             // when u < threshold; negated, that bit is an all-ones mask that keeps the kept value's bits, else 0.
             float scale = BitConverter.Int32BitsToSingle(keptBits & -(int)((((ulong)u) - threshold) >> 63));
             if (spread == 1)
             {
-                output[j] = input.IsEmpty ? scale : input[j] * scale;
+                output[j] = input.IsEmpty ? scale : Rectified(input[j], rectify) * scale;
                 continue;
             }
             var run = output.Slice(j * spread, spread);
@@ -112,18 +120,20 @@ internal static class DropoutMasks
             else
             {
                 var values = input.Slice(j * spread, spread);
-                for (int r = 0; r < spread; r++) run[r] = values[r] * scale;
+                for (int r = 0; r < spread; r++) run[r] = Rectified(values[r], rectify) * scale;
             }
         }
     }
 
+    private static float Rectified(float value, bool rectify) => rectify ? MathF.Max(value, 0) : value;
+
     /// <summary>
-    /// The first whole eight-unit blocks of an elementwise <see cref="Row"/>, four draws at once:
-    /// SplitMix64's draw k is a function of state + k·γ alone, and the eight 32-bit halves of
-    /// draws k … k + 3 are units 2k … 2k + 7 in the scalar order. Returns the units done and
+    /// The first whole sixteen-unit blocks of an elementwise <see cref="Row"/>, four draws at once:
+    /// SplitMix64's draw k is a function of state + k·γ alone, and the sixteen 16-bit quarters of
+    /// draws k … k + 3 are units 4k … 4k + 15 in the scalar order. Returns the units done and
     /// advances <paramref name="state"/> past the draws used.
     /// </summary>
-    private static int Block(Span<float> output, ReadOnlySpan<float> input, int units, ref ulong state, uint threshold, int keptBits)
+    private static int Block(Span<float> output, ReadOnlySpan<float> input, bool rectify, int units, ref ulong state, uint threshold, int keptBits)
     {
         if (!Vector256.IsHardwareAccelerated) return 0;
         var counter = unchecked(Vector256.Create(state + SplitMixGamma, state + (2 * SplitMixGamma), state + (3 * SplitMixGamma), state + (4 * SplitMixGamma)));
@@ -131,19 +141,31 @@ internal static class DropoutMasks
         var limit = Vector256.Create(threshold);
         var kept = Vector256.Create(keptBits).AsSingle();
         int j = 0;
-        for (; j + 8 <= units; j += 8)
+        for (; j + 16 <= units; j += 16)
         {
             var z = counter;
             counter += step;
             z = (z ^ Vector256.ShiftRightLogical(z, 30)) * 0xBF58476D1CE4E5B9UL;
             z = (z ^ Vector256.ShiftRightLogical(z, 27)) * 0x94D049BB133111EBUL;
             z ^= Vector256.ShiftRightLogical(z, 31);
-            var scale = Vector256.LessThan(z.AsUInt32(), limit).AsSingle() & kept;
-            var values = input.IsEmpty ? scale : Vector256.Create(input.Slice(j, 8)) * scale;
-            values.CopyTo(output.Slice(j, 8));
+            var (low, high) = Vector256.Widen(z.AsUInt16());
+            Store(output.Slice(j, 8), input.IsEmpty ? default : input.Slice(j, 8), rectify, Vector256.LessThan(low, limit).AsSingle() & kept);
+            Store(output.Slice(j + 8, 8), input.IsEmpty ? default : input.Slice(j + 8, 8), rectify, Vector256.LessThan(high, limit).AsSingle() & kept);
         }
-        state = unchecked(state + ((ulong)(j / 2) * SplitMixGamma));
+        state = unchecked(state + ((ulong)(j / 4) * SplitMixGamma));
         return j;
+    }
+
+    private static void Store(Span<float> output, ReadOnlySpan<float> input, bool rectify, Vector256<float> scale)
+    {
+        if (input.IsEmpty)
+        {
+            scale.CopyTo(output);
+            return;
+        }
+        var values = Vector256.Create(input);
+        if (rectify) values = Vector256.Max(values, Vector256<float>.Zero);
+        (values * scale).CopyTo(output);
     }
 
     /// <summary>

@@ -19,13 +19,16 @@ internal sealed partial class TorchBoundInference
         // [1, N, ...], by masks of [T, N, ...] (or [T, 1, ...]) and the product is the T·N batch.
         // Later masks multiply the T·N activations in place (they are this method's own temporaries).
         var z = h;
-        bool expanded = false;
+        bool expanded = false, rectify = false;
         for (int i = start; i < _plan.Layers!.Count; i++)
         {
             if (!_plan.Dropouts.TryGetValue(i, out var d))
             {
                 if (!expanded) z = Repeat(h, t);
                 expanded = true;
+                // A ReLU before a fresh CPU dropout is applied by that dropout's mask write.
+                rectify = _plan.Layers[i] is ReLU && FreshMaskWrite(i + 1, z);
+                if (rectify) continue;
                 // The T·N activations are this method's own temporaries: ReLU may overwrite them.
                 z = _plan.Layers[i] is ReLU ? z.relu_() : _plan.Layers[i].call(z);
                 continue;
@@ -39,15 +42,16 @@ internal sealed partial class TorchBoundInference
                 i = chain[^1].Linear;
                 continue;
             }
-            if (!_mc.Consistent && d.Kind is DropoutKind.Elementwise or DropoutKind.Channel && z.device.type == DeviceType.CPU)
+            if (FreshMaskWrite(i, z))
             {
                 // Fresh masks on the CPU are written straight into the activations (no mask tensor).
                 int units = (int)DropoutPlan.MaskRowShape(rowShape, d.Kind).Aggregate(1L, (a, b) => a * b);
                 double keep = 1 - d.Rate;
                 z = expanded
-                    ? DropoutMasks.ApplyInPlace(z.contiguous(), t, _mc.Seed, i, rows, units, keep, (float)(1 / keep))
+                    ? DropoutMasks.ApplyInPlace(z.contiguous(), t, _mc.Seed, i, rows, units, keep, (float)(1 / keep), rectify)
                     : DropoutMasks.Expand(z.contiguous(), t, _mc.Seed, i, rows, units, keep, (float)(1 / keep));
                 expanded = true;
+                rectify = false;
                 continue;
             }
             var mask = Masks(i, d, rowShape, z.device, rows, n, 0, t);
@@ -56,6 +60,14 @@ internal sealed partial class TorchBoundInference
         }
         return expanded ? z : Repeat(z, t);
     }
+
+    /// <summary>
+    /// Whether layer <paramref name="layer"/> is a dropout whose fresh masks are written straight into
+    /// the CPU activations <paramref name="z"/> (no mask tensor).
+    /// </summary>
+    private bool FreshMaskWrite(int layer, Tensor z) =>
+        !_mc!.Consistent && z.device.type == DeviceType.CPU && _plan.Dropouts.TryGetValue(layer, out var d)
+        && d.Rate != 0 && d.Kind is DropoutKind.Elementwise or DropoutKind.Channel;
 
     private static Tensor Repeat(Tensor h, int t)
     {

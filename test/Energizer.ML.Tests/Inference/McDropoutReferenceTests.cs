@@ -115,6 +115,37 @@ public sealed class McDropoutReferenceTests
     }
 
     [TestMethod]
+    public void AReluBeforeAFreshDropoutIsAppliedBeforeItsMask()
+    {
+        // fc1 (4→6), ReLU, Dropout(0.5), fc2 (6→5), ReLU, Dropout(0.3), output (5→3): the second ReLU runs on the
+        // T·N activations, where the library fuses it into the mask write of the dropout after it (child 5).
+        var ml = new MLContext(0);
+        var data = TinyData.Create(ml);
+        var layers = new Layers();
+        using var model = ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
+        {
+            Network = (_, _) => nn.Sequential(("fc1", layers.Fc1), ("relu", nn.ReLU()), ("drop1", nn.Dropout(0.5)), ("fc2", layers.Fc2), ("relu2", nn.ReLU()), ("drop2", nn.Dropout(0.3)), ("output", layers.Output)),
+            Epochs = 2,
+            Seed = 3,
+        }).Fit(data);
+        using var x = Batch();
+        var bound = (TorchBoundInference)InferenceMode.McDropout(Passes, seed: 6).Bind(model, data.Schema, null, false);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var passes = new List<Tensor>();
+        for (int t = 0; t < Passes; t++)
+        {
+            var h = layers.Fc1.call(x).relu().mul(DropoutMasks.Fresh(6, 2, t, 1, Ids, Rows, [6], 0.5, 2f, CPU)[0]);
+            h = layers.Fc2.call(h).relu().mul(DropoutMasks.Fresh(6, 5, t, 1, Ids, Rows, [5], 0.7, (float)(1 / 0.7), CPU)[0]);
+            passes.Add(nn.functional.softmax(layers.Output.call(h), 1));
+        }
+        float[] expected = cat(passes, 0).data<float>().ToArray();
+        Assert.IsTrue(layers.Fc2.call(layers.Fc1.call(x).relu()).data<float>().ToArray().Any(v => v < 0), "some of fc2's outputs are negative, so the ReLU matters");
+        AssertClose(expected, bound.Run(x).Probabilities, "ReLU fused into the mask write");
+        AssertClose(expected, bound.RunNaive(x), "naive loop");
+    }
+
+    [TestMethod]
     public void ConsistentMasksAtTheStatedDropoutsGiveThePlainTorchSharpPasses()
     {
         var (model, layers, schema) = Train(wrapped: false);

@@ -92,17 +92,17 @@ public sealed class McDropoutTests
     [TestMethod]
     public void AFreshMaskFollowsTheSplitMix64StreamOfItsRow()
     {
-        // Row id (high 3, low 8), layer 1, pass 2, seed 4: 21 units (two blocks of eight drawn four draws at a time, five one by one).
-        // Unit j is kept (value 1/keep = 4) when 32-bit half j mod 2 (low first) of draw ⌊j/2⌋ is below keep·2³² = 0.25·2³².
+        // Row id (high 3, low 8), layer 1, pass 2, seed 4: 37 units (two blocks of sixteen drawn four draws at a time, five one by one).
+        // Unit j is kept (value 1/keep = 4) when 16-bit quarter j mod 4 (low first) of draw ⌊j/4⌋ is below keep·2¹⁶ = 0.25·65,536 = 16,384.
         ulong state = SeededHash.MaskState(4, 1, 2, 3, 8);
-        var expected = new float[21];
-        for (int j = 0; j < 21; j++)
+        var expected = new float[37];
+        for (int j = 0; j < 37; j++)
         {
-            ulong draw = SplitMix64(unchecked(state + ((ulong)((j / 2) + 1) * 0x9E3779B97F4A7C15UL)));
-            uint half = j % 2 == 0 ? (uint)draw : (uint)(draw >> 32);
-            expected[j] = half < (1u << 30) ? 4 : 0;
+            ulong draw = SplitMix64(unchecked(state + ((ulong)((j / 4) + 1) * 0x9E3779B97F4A7C15UL)));
+            uint quarter = (uint)(draw >> (16 * (j % 4))) & 0xFFFF;
+            expected[j] = quarter < 16384 ? 4 : 0;
         }
-        using var mask = DropoutMasks.Fresh(4, 1, 2, 1, [new DataViewRowId(8, 3)], 1, [21], 0.25, 4, torch.CPU);
+        using var mask = DropoutMasks.Fresh(4, 1, 2, 1, [new DataViewRowId(8, 3)], 1, [37], 0.25, 4, torch.CPU);
         CollectionAssert.AreEqual(expected, mask.data<float>().ToArray());
         Assert.IsTrue(expected.Contains(4) && expected.Contains(0));
     }
