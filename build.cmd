@@ -29,6 +29,7 @@ goto :eof
 
 :pack
 dotnet pack src\Energizer.ML\Energizer.ML.csproj -c %CONFIGURATION% -o artifacts || exit /b 1
+dotnet pack src\Energizer.ML.Labelling\Energizer.ML.Labelling.csproj -c %CONFIGURATION% -o artifacts || exit /b 1
 goto :eof
 
 :all

@@ -9,7 +9,14 @@ step="${1:-all}"
 restore() { dotnet restore Energizer.ML.sln; }
 build()   { dotnet build Energizer.ML.sln -c "$configuration" --no-restore; }
 test()    { dotnet test --solution Energizer.ML.sln -c "$configuration"; }
-pack()    { dotnet pack src/Energizer.ML/Energizer.ML.csproj -c "$configuration" -o artifacts; }
+pack() {
+  # Outside CI a pack's version carries its build time; both packages get the same one, so
+  # Energizer.ML.Labelling depends on the Energizer.ML packed beside it.
+  local stamp=()
+  if [ "${CI:-}" != "true" ]; then stamp=("-p:MinVerDefaultPreReleaseIdentifiers=alpha.0.local.$(date -u +%Y%m%d%H%M%S)"); fi
+  dotnet pack src/Energizer.ML/Energizer.ML.csproj -c "$configuration" -o artifacts "${stamp[@]}"
+  dotnet pack src/Energizer.ML.Labelling/Energizer.ML.Labelling.csproj -c "$configuration" -o artifacts "${stamp[@]}"
+}
 
 case "$step" in
   restore) restore ;;

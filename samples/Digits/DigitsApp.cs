@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Energizer.ML.Labelling;
 using Energizer.ML.Loop;
 using Energizer.ML.Samples;
 using Energizer.ML.Torch;
@@ -47,14 +48,19 @@ public static class DigitsApp
             Description = "You are the oracle: each selected digit is drawn and you type its label; progress is saved after every label, so quitting (q) and running again continues.",
         };
 
+        var web = new Option<bool>("--web")
+        {
+            Description = "As --interactive, in a browser: prints the address of a labelling page (digits drawn as images, buttons and keys 0-9, the model's guess, the learning curve).",
+        };
+
         var command = new RootCommand("Energizer.ML digits sample: active learning with several strategies on the same seed, with learning curves.")
         {
-            strategies, rounds, querySize, initial, epochs, mcIterations, threads, seed, outDirectory, data, checkpoints, interactive,
+            strategies, rounds, querySize, initial, epochs, mcIterations, threads, seed, outDirectory, data, checkpoints, interactive, web,
         };
         command.SetAction(parse =>
         {
             StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var choices, out _);
-            if (parse.GetValue(interactive) && parse.GetResult(strategies) is not { Implicit: false })
+            if ((parse.GetValue(interactive) || parse.GetValue(web)) && parse.GetResult(strategies) is not { Implicit: false })
                 choices = [StrategyChoice.All.Single(c => c.Name == "Margin")];
             var settings = new DigitsSettings
             {
@@ -69,6 +75,7 @@ public static class DigitsApp
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataPath = parse.GetValue(data)!,
                 Interactive = parse.GetValue(interactive),
+                Web = parse.GetValue(web),
                 CheckpointDirectory = parse.GetValue(checkpoints) is { } dir ? Path.GetFullPath(dir) : null,
             };
             return Run(settings, input, output, error);
@@ -98,7 +105,7 @@ public static class DigitsApp
             + $"{settings.InitialLabelled} initial labels, {settings.Rounds} rounds of {settings.QuerySize}, seed {settings.Seed}.");
         try
         {
-            var runs = settings.Interactive
+            var runs = settings.Interactive || settings.Web
                 ? LabelInteractively(mlContext, pool, test, settings, input, output)
                 : Compare(mlContext, pool, test, settings, output);
             if (runs is null) return 0;
@@ -124,10 +131,18 @@ public static class DigitsApp
     {
         var strategy = settings.Strategies[0];
         string checkpoint = Path.Combine(settings.OutputDirectory, "checkpoint-" + strategy.Name);
-        output.WriteLine($"You are the oracle ({strategy.Name}): type the digit you see (0-9), Enter to skip, q to quit. "
-            + $"Every label is saved in {checkpoint}; run the same command again to continue.");
-        var oracle = Oracles.Console(input, output, DigitDrawing.Describe, [.. Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture))]);
-        var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{strategy.Name} {StrategyComparison.Describe(r, settings.Rounds)}"));
+        string[] digits = [.. Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture))];
+        var browser = settings.Web
+            ? BrowserLabelling.Start($"Energizer.ML digits ({strategy.Name})", digits.Select(d => new LabelClass(d)), RowRenderer.PixelImage("Features", 8, 8), output)
+            : null;
+        output.WriteLine(settings.Web
+            ? $"You are the oracle ({strategy.Name}): click the digit you see, or press its key; Space skips, Backspace undoes. "
+                + $"Every label is saved in {checkpoint}; run the same command again to continue."
+            : $"You are the oracle ({strategy.Name}): type the digit you see (0-9), Enter to skip, q to quit. "
+                + $"Every label is saved in {checkpoint}; run the same command again to continue.");
+        IOracle oracle = browser?.Oracle ?? Oracles.Console(input, output, DigitDrawing.Describe, digits);
+        void Describe(RoundReport r) => output.WriteLine($"{strategy.Name} {StrategyComparison.Describe(r, settings.Rounds)}");
+        var progress = browser?.Progress(Describe) ?? new SyncProgress<RoundReport>(Describe);
         try
         {
             return [new StrategyRun(strategy.Name, Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, oracle, checkpoint, progress))];
@@ -137,6 +152,10 @@ public static class DigitsApp
             output.WriteLine();
             output.WriteLine($"Stopped. Your labels are saved in {checkpoint}; run the same command again to continue.");
             return null;
+        }
+        finally
+        {
+            browser?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 

@@ -40,4 +40,7 @@ public sealed record DigitsSettings
 
     /// <summary>A person labels (the first strategy only), with a checkpoint after every label.</summary>
     public bool Interactive { get; init; }
+
+    /// <summary>A person labels in a browser (<c>--web</c>): as <see cref="Interactive"/>, with the labelling page as the oracle.</summary>
+    public bool Web { get; init; }
 }

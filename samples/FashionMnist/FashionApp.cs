@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Energizer.ML.Labelling;
 using Energizer.ML.Loop;
 using Energizer.ML.Samples;
 using Energizer.ML.Torch;
@@ -41,13 +42,20 @@ public static class FashionApp
         {
             Description = "After the comparison, score the pool with the best model exported to ONNX, on ONNX Runtime's CUDA provider where a GPU exists (CPU otherwise), and compare rows/s and scores with TorchSharp.",
         };
+        var web = new Option<bool>("--web")
+        {
+            Description = "You are the oracle, in a browser: prints the address of a labelling page (each image drawn, a button and key per class, the model's guess, the learning curve). "
+                + "Runs the first strategy (BALD unless --strategies is given); every label is saved, so running the same command again continues.",
+        };
         var command = new RootCommand("Energizer.ML Fashion-MNIST sample: a ConvNet with MC-Dropout BALD against Random, with learning curves.")
         {
-            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, outDirectory, data, onnx,
+            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, outDirectory, data, onnx, web,
         };
         command.SetAction(parse =>
         {
             StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var choices, out _);
+            if (parse.GetValue(web) && parse.GetResult(strategies) is not { Implicit: false })
+                choices = [StrategyChoice.All.Single(c => c.Name == "BALD")];
             return Run(new FashionSettings
             {
                 Strategies = choices,
@@ -63,6 +71,7 @@ public static class FashionApp
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataDirectory = parse.GetValue(data)!,
                 Onnx = parse.GetValue(onnx),
+                Web = parse.GetValue(web),
             }, output, error);
         });
         return await command.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
@@ -97,8 +106,10 @@ public static class FashionApp
         output.WriteLine($"Fashion-MNIST from {settings.DataDirectory}: pool {poolRows.Count}, test {testRows.Count}. "
             + $"{settings.InitialLabelled} initial labels, {settings.Rounds} rounds of {settings.QuerySize}, seed {settings.Seed}.");
 
-        var runs = StrategyComparison.Run(settings.Strategies, settings.Rounds, output,
-            (strategy, progress) => FashionMnist.RunActiveLearning(mlContext, pool, test, strategy, settings, progress));
+        var runs = settings.Web
+            ? LabelInBrowser(mlContext, pool, test, settings, output)
+            : StrategyComparison.Run(settings.Strategies, settings.Rounds, output,
+                (strategy, progress) => FashionMnist.RunActiveLearning(mlContext, pool, test, strategy, settings, progress));
         var (csv, png) = LearningCurveReport.WriteAll(runs, settings.OutputDirectory,
             $"Fashion-MNIST ConvNet: {settings.InitialLabelled} random labels, then {settings.QuerySize} per query (seed {settings.Seed})");
         var best = runs.MaxBy(r => r.Result.MeanAccuracy) ?? runs[0];
@@ -111,5 +122,25 @@ public static class FashionApp
         output.WriteLine($"Wrote {csv}, {png}, histories, labels and {FashionMnist.ModelPath}.");
         if (settings.Onnx) output.WriteLine(FashionMnist.CompareOnnxScoring(mlContext, (TorchClassifierTransformer)best.Result.Model, pool));
         return 0;
+    }
+
+    private static List<StrategyRun> LabelInBrowser(MLContext mlContext, IDataView pool, IDataView test, FashionSettings settings, TextWriter output)
+    {
+        var strategy = settings.Strategies[0];
+        string checkpoint = Path.Combine(settings.OutputDirectory, "checkpoint-" + strategy.Name);
+        // The label is a key: class i (0-based) is key i + 1, which is what the loop is answered with.
+        var classes = FashionMnist.ClassNames.Select((name, i) => new LabelClass((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), name));
+        var browser = BrowserLabelling.Start($"Energizer.ML Fashion-MNIST ({strategy.Name})", classes, RowRenderer.PixelImage("Features", 28, 28), output);
+        output.WriteLine($"You are the oracle ({strategy.Name}): click the class of each image, or press its key; Space skips, Backspace undoes. "
+            + $"Every label is saved in {checkpoint}; run the same command again to continue.");
+        try
+        {
+            var progress = browser.Progress(r => output.WriteLine($"{strategy.Name} {StrategyComparison.Describe(r, settings.Rounds)}"));
+            return [new StrategyRun(strategy.Name, FashionMnist.RunActiveLearning(mlContext, pool, test, strategy, settings, progress, browser.Oracle, checkpoint))];
+        }
+        finally
+        {
+            browser.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 }

@@ -28,8 +28,10 @@ public static partial class FashionMnist
     /// Runs active learning with one strategy: <see cref="FashionSettings.InitialLabelled"/> random
     /// images, then <see cref="FashionSettings.Rounds"/> queries, evaluating each round on <paramref name="test"/>.
     /// </summary>
+    /// <param name="oracle">Who labels: the pool's Label column when null, a person with <c>--web</c>.</param>
+    /// <param name="checkpointDirectory">Where to save the state after every label (null: none); a later run with the same directory continues.</param>
     public static ActiveLearningResult RunActiveLearning(MLContext mlContext, IDataView pool, IDataView test, StrategyChoice strategy,
-        FashionSettings settings, IProgress<RoundReport>? progress)
+        FashionSettings settings, IProgress<RoundReport>? progress, IOracle? oracle = null, string? checkpointDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(strategy);
         ArgumentNullException.ThrowIfNull(settings);
@@ -42,8 +44,9 @@ public static partial class FashionMnist
             InitialLabelledCount = settings.InitialLabelled,
             Seed = settings.Seed,
             ScoringBatchSize = 512,
+            CheckpointDirectory = checkpointDirectory,
         };
-        return mlContext.ActiveLearning().Trainer(options).Fit(BuildLearner(mlContext, settings), pool, Oracles.FromLabelColumn("Label"), test, progress);
+        return mlContext.ActiveLearning().Trainer(options).Fit(BuildLearner(mlContext, settings), pool, oracle ?? Oracles.FromLabelColumn("Label"), test, progress);
     }
 
     /// <summary>Saves the final network for <see cref="Predict"/> (temporary file, then moved).</summary>

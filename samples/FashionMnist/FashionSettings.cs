@@ -41,6 +41,9 @@ public sealed record FashionSettings
     /// <summary>Also score the pool through ONNX Runtime (GPU where one exists) and compare with TorchSharp.</summary>
     public bool Onnx { get; init; }
 
+    /// <summary>A person labels in a browser (<c>--web</c>, the first strategy only), with a checkpoint after every label.</summary>
+    public bool Web { get; init; }
+
     /// <summary>The folder with the four IDX files.</summary>
     public required string DataDirectory { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Energizer.ML.Labelling;
 using Energizer.ML.Loop;
 using Energizer.ML.Samples;
 using Energizer.ML.Torch;
@@ -61,9 +62,14 @@ public static class ReviewsApp
             Description = "You are the oracle: each selected review is shown and you answer great or other; progress is saved after every label, so quitting (q) and running again continues.",
         };
 
+        var web = new Option<bool>("--web")
+        {
+            Description = "As --interactive, in a browser: prints the address of a labelling page (the review as text, buttons and keys g/o, the model's guess, the learning curve).",
+        };
+
         var command = new RootCommand("Energizer.ML reviews sample: active learning on Amazon fine-food reviews (great or other), strategies against Random, with learning curves.")
         {
-            strategies, learner, initial, querySize, budget, seeds, seed, featurizer, epochs, mcIterations, threads, outDirectory, pool, test, interactive,
+            strategies, learner, initial, querySize, budget, seeds, seed, featurizer, epochs, mcIterations, threads, outDirectory, pool, test, interactive, web,
         };
         command.Validators.Add(result =>
         {
@@ -76,7 +82,7 @@ public static class ReviewsApp
         command.SetAction(parse =>
         {
             StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var choices, out _);
-            if (parse.GetValue(interactive) && parse.GetResult(strategies) is not { Implicit: false })
+            if ((parse.GetValue(interactive) || parse.GetValue(web)) && parse.GetResult(strategies) is not { Implicit: false })
                 choices = [StrategyChoice.All.Single(c => c.Name == "Margin")];
             var settings = new ReviewsSettings
             {
@@ -94,6 +100,7 @@ public static class ReviewsApp
                 PoolPath = parse.GetValue(pool)!,
                 TestPath = parse.GetValue(test)!,
                 Interactive = parse.GetValue(interactive),
+                Web = parse.GetValue(web),
             };
             return Run(settings, parse.GetValue(threads), input, output, error);
         });
@@ -126,7 +133,7 @@ public static class ReviewsApp
             + $"budget {settings.Budget}, seeds {settings.Seed}..{settings.Seed + settings.Seeds - 1}.");
         try
         {
-            var runs = settings.Interactive
+            var runs = settings.Interactive || settings.Web
                 ? LabelInteractively(mlContext, pool, test, settings, input, output)
                 : Compare(mlContext, pool, test, settings, output);
             if (runs is null) return 0;
@@ -156,10 +163,17 @@ public static class ReviewsApp
     {
         var strategy = settings.Strategies[0];
         string checkpoint = Path.Combine(settings.OutputDirectory, "checkpoint-" + strategy.Name);
-        output.WriteLine($"You are the oracle ({strategy.Name}): answer great or other for each review, Enter to skip, q to quit. "
-            + $"Every label is saved in {checkpoint}; run the same command again to continue.");
-        var oracle = Oracles.Console(input, output, Show, ReviewsData.Labels);
-        var progress = new SyncProgress<RoundReport>(r => output.WriteLine($"{strategy.Name} {StrategyComparison.Describe(r, Rounds(settings))}"));
+        var browser = settings.Web
+            ? BrowserLabelling.Start($"Energizer.ML reviews ({strategy.Name})", ReviewsData.Labels.Select(l => new LabelClass(l)), RowRenderer.Text(nameof(Review.Text)), output)
+            : null;
+        output.WriteLine(settings.Web
+            ? $"You are the oracle ({strategy.Name}): answer great or other for each review in the browser (keys 1/g, 2/o; Space skips, Backspace undoes). "
+                + $"Every label is saved in {checkpoint}; run the same command again to continue."
+            : $"You are the oracle ({strategy.Name}): answer great or other for each review, Enter to skip, q to quit. "
+                + $"Every label is saved in {checkpoint}; run the same command again to continue.");
+        IOracle oracle = browser?.Oracle ?? Oracles.Console(input, output, Show, ReviewsData.Labels);
+        void Describe(RoundReport r) => output.WriteLine($"{strategy.Name} {StrategyComparison.Describe(r, Rounds(settings))}");
+        var progress = browser?.Progress(Describe) ?? new SyncProgress<RoundReport>(Describe);
         try
         {
             return [new SeededRun(strategy.Name, settings.Seed, ReviewsLearner.Run(mlContext, pool, test, strategy, settings.Seed, settings, oracle, checkpoint, progress))];
@@ -169,6 +183,10 @@ public static class ReviewsApp
             output.WriteLine();
             output.WriteLine($"Stopped. Your labels are saved in {checkpoint}; run the same command again to continue.");
             return null;
+        }
+        finally
+        {
+            browser?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 

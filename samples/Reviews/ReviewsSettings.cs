@@ -46,4 +46,7 @@ public sealed record ReviewsSettings
 
     /// <summary>A person labels (the first strategy, first seed), with a checkpoint after every label.</summary>
     public bool Interactive { get; init; }
+
+    /// <summary>A person labels in a browser (<c>--web</c>): as <see cref="Interactive"/>, with the labelling page as the oracle.</summary>
+    public bool Web { get; init; }
 }

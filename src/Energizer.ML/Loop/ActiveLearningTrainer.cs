@@ -240,7 +240,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 if (_fitter.WarmStart is { } weights) _store.SaveWarmStart(round, weights);
                 _store.Save();
                 _store.RemoveOtherWarmStarts();
-                Complete(await LabelAsync(report, cancellationToken).ConfigureAwait(false));
+                Complete(await LabelAsync(report, cancellationToken, model).ConfigureAwait(false));
             }
             return new ActiveLearningResult(model ?? throw new InvalidOperationException("No row was labelled, so no model could be fitted."),
                 _state.Reports, _state.Labels, _ledger.Labels, _pool, _options, _ledger.LabelType);
@@ -319,7 +319,10 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             LabelType = _options.LabelType,
         });
 
-        private async Task<RoundReport> LabelAsync(RoundReport report, CancellationToken cancellationToken)
+        /// <param name="report">The round's report with its selection.</param>
+        /// <param name="cancellationToken">Stops labelling; answers so far are saved.</param>
+        /// <param name="model">The model that made the selection, for the query's <see cref="OracleQuery.ScoredRows"/>; null when there is none (yet).</param>
+        private async Task<RoundReport> LabelAsync(RoundReport report, CancellationToken cancellationToken, ITransformer? model = null)
         {
             var asked = report.SelectedRowIds.ToHashSet();
             var answered = _state.PendingAnswered.ToHashSet();
@@ -328,7 +331,14 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             if (remaining.Count > 0)
             {
                 var rows = new PoolSubsetView(_pool, _options.IdColumnName, remaining.ToHashSet(), null, _rowIdColumn);
-                var query = new OracleQuery(report.Round, remaining, rows, _rowIdColumn, _ledger.LabelType);
+                var query = new OracleQuery(report.Round, remaining, rows, _rowIdColumn, _ledger.LabelType)
+                {
+                    LabelColumnName = _options.LabelColumnName,
+                    LabelledCount = _ledger.Labels.Count,
+                    Budget = _options.Budget,
+                    History = [.. _state.Reports],
+                    ScoredRows = model?.Transform(new PoolSubsetView(_scoringPool, _options.IdColumnName, remaining.ToHashSet(), null, _rowIdColumn)),
+                };
                 await foreach (var answer in _oracle.LabelAsync(query, cancellationToken).ConfigureAwait(false))
                 {
                     if (_ledger.Accept(answer, asked, answered) is { } rejection)

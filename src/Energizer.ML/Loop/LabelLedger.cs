@@ -42,6 +42,7 @@ internal sealed class LabelLedger
     public string? Accept(OracleAnswer answer, HashSet<long> asked, HashSet<long> answered)
     {
         if (!asked.Contains(answer.RowId)) return $"The oracle answered about row {answer.RowId}, which it was not asked about; the answer was ignored.";
+        if (answer.Retracts) return Retract(answer.RowId, answered);
         if (!answered.Add(answer.RowId)) return $"The oracle answered twice about row {answer.RowId}; the second answer was ignored.";
         _state.PendingAnswered.Add(answer.RowId);
         if (answer.Label is null) return null;
@@ -60,6 +61,14 @@ internal sealed class LabelLedger
             return $"Row {answer.RowId}: label '{LabelValues.Format(label)}' is not one of {string.Join(", ", valid)}; the row stays unlabelled.";
         _labels[answer.RowId] = label;
         _state.Labels.Add(new Checkpoint.LabelRecord(answer.RowId, LabelValues.Format(label), _state.Pending?.Round ?? -1));
+        return null;
+    }
+
+    private string? Retract(long rowId, HashSet<long> answered)
+    {
+        if (!answered.Remove(rowId)) return $"The oracle took back its answer about row {rowId}, which it had not answered in this query; nothing changed.";
+        _state.PendingAnswered.Remove(rowId);
+        if (_labels.Remove(rowId)) _state.Labels.RemoveAll(record => record.RowId == rowId);
         return null;
     }
 

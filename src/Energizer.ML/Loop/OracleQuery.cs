@@ -15,6 +15,25 @@ public sealed class OracleQuery
         LabelType = labelType;
     }
 
+    /// <summary>The label column's name (an oracle for people hides it: it holds the answer, or nothing).</summary>
+    public string LabelColumnName { get; init; } = "Label";
+
+    /// <summary>Labels the loop held when it asked (before any answer to this query).</summary>
+    public int LabelledCount { get; init; }
+
+    /// <summary>The run's label budget, when it has one.</summary>
+    public int? Budget { get; init; }
+
+    /// <summary>The reports of the rounds finished so far (the learning curve up to this query).</summary>
+    public IReadOnlyList<RoundReport> History { get; init; } = [];
+
+    /// <summary>
+    /// <see cref="Rows"/> scored lazily by the model that selected them (its Score and PredictedLabel
+    /// columns: a hint for a person), or null when no model has been fitted yet (the initial set,
+    /// the cold-start query, or a query resumed from a checkpoint before the next fit).
+    /// </summary>
+    public IDataView? ScoredRows { get; init; }
+
     /// <summary>The round asking (−1 for the initial labelled set).</summary>
     public int Round { get; }
 

@@ -119,4 +119,98 @@ public sealed class FashionMnistSampleTests
         Assert.AreNotEqual(0, code);
         StringAssert.Contains(error, "Unknown strategy 'Oracle'. Valid strategies: Random, Margin");
     }
+
+    /// <summary>Collects what is written, thread-safely, and completes <see cref="Url"/> when the labelling page's address is printed.</summary>
+    private sealed class WatchedWriter : StringWriter
+    {
+        private const string Prefix = "Label in your browser: ";
+
+        public WatchedWriter()
+            : base(CultureInfo.InvariantCulture)
+        {
+        }
+
+        public TaskCompletionSource<Uri> Url { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Write(char value)
+        {
+            lock (this)
+            {
+                base.Write(value);
+                if (value != '\n') return;
+                string text = ToString();
+                int at = text.LastIndexOf(Prefix, StringComparison.Ordinal);
+                if (at >= 0) Url.TrySetResult(new Uri(text[(at + Prefix.Length)..].Trim()));
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            foreach (char c in value ?? "") Write(c);
+        }
+
+        public override void WriteLine(string? value)
+        {
+            Write(value);
+            Write('\n');
+        }
+    }
+
+    [TestMethod]
+    [Timeout(300_000, CooperativeCancellation = true)]
+    public async Task WebRunIsLabelledThroughThePageWithClassNamesAndGuesses()
+    {
+        string data = Path.Combine(_directory, "data");
+        Directory.CreateDirectory(data);
+        WriteIdx(data, IdxReader.Files[0], IdxReader.Files[1], 60);
+        WriteIdx(data, IdxReader.Files[2], IdxReader.Files[3], 20);
+        string output = Path.Combine(_directory, "out");
+        using var written = new WatchedWriter();
+        using var error = new StringWriter(CultureInfo.InvariantCulture);
+        var run = Task.Run(() => FashionApp.RunAsync(["--web", "--data", data, "--out", output, "--pool-size", "60", "--test-size", "20", "--rounds", "1",
+            "--initial", "10", "--query-size", "5", "--epochs", "3", "--mc-iterations", "2", "--threads", "1"], written, error));
+        if (await Task.WhenAny(written.Url.Task, run, Task.Delay(TimeSpan.FromMinutes(2))) != written.Url.Task)
+            Assert.Fail($"no labelling page: {written}{error}");
+        var url = await written.Url.Task;
+        using var http = new HttpClient { BaseAddress = new Uri(url.GetLeftPart(UriPartial.Authority)) };
+        http.DefaultRequestHeaders.Add(Energizer.ML.Labelling.WebOracle.TokenHeader, System.Web.HttpUtility.ParseQueryString(url.Query)["token"]);
+
+        // Pool image i is class i mod 10, answered as its key (class + 1); round 0's query has the model's guess.
+        var guesses = new List<(string Value, string Name)>();
+        while (!run.IsCompleted)
+        {
+            string json;
+            try
+            {
+                json = await http.GetStringAsync("/api/state?page=test");
+            }
+            catch (HttpRequestException)
+            {
+                // The run ended and stopped the page's server (its result is checked below).
+                await run.WaitAsync(TimeSpan.FromMinutes(1));
+                break;
+            }
+            using var state = System.Text.Json.JsonDocument.Parse(json);
+            if (state.RootElement.GetProperty("kind").GetString() != "labelling")
+            {
+                await Task.Delay(50);
+                continue;
+            }
+            var item = state.RootElement.GetProperty("item");
+            long row = item.GetProperty("rowId").GetInt64();
+            if (item.GetProperty("guess") is { ValueKind: System.Text.Json.JsonValueKind.Object } guess)
+                guesses.Add((guess.GetProperty("value").GetString()!, guess.GetProperty("name").GetString()!));
+            StringAssert.StartsWith(item.GetProperty("html").GetString(), "<img class=\"item-image\"");
+            using var answer = await http.PostAsync("/api/answer", System.Net.Http.Json.JsonContent.Create(new { page = "test", rowId = row, label = $"{(row % 10) + 1}" }));
+            Assert.AreEqual(System.Net.HttpStatusCode.OK, answer.StatusCode);
+        }
+        Assert.AreEqual(0, await run, $"{written}{error}");
+
+        var labels = File.ReadAllLines(Path.Combine(output, "labels-BALD.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.HasCount(15, labels, "10 initial images and one query of 5, labelled through the page");
+        foreach (var cells in labels) Assert.AreEqual($"{(long.Parse(cells[0], CultureInfo.InvariantCulture) % 10) + 1}", cells[1], string.Join(',', cells));
+        Assert.HasCount(5, guesses, "each image of round 0's query came with the model's guess");
+        foreach (var (value, name) in guesses) Assert.AreEqual(FashionMnist.ClassNames[int.Parse(value, CultureInfo.InvariantCulture) - 1], name);
+        StringAssert.Contains(written.ToString(), "Active learning on Fashion-MNIST");
+    }
 }
