@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Energizer.ML.Inference;
 using Energizer.ML.Loop;
 using Energizer.ML.Samples;
 using Energizer.ML.Torch;
@@ -41,9 +42,14 @@ public static class FashionApp
         {
             Description = "After the comparison, score the pool with the best model exported to ONNX, on ONNX Runtime's CUDA provider where a GPU exists (CPU otherwise), and compare rows/s and scores with TorchSharp.",
         };
+        var engine = new Option<InferenceEngine>("--engine")
+        {
+            Description = "What scores the pool: Auto (ONNX Runtime where the network exports), TorchSharp or OnnxRuntime.",
+            DefaultValueFactory = _ => defaults.Engine,
+        };
         var command = new RootCommand("Energizer.ML Fashion-MNIST sample: a ConvNet with MC-Dropout BALD against Random, with learning curves.")
         {
-            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, outDirectory, data, onnx,
+            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, outDirectory, data, onnx, engine,
         };
         command.SetAction(parse =>
         {
@@ -63,6 +69,7 @@ public static class FashionApp
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataDirectory = parse.GetValue(data)!,
                 Onnx = parse.GetValue(onnx),
+                Engine = parse.GetValue(engine),
             }, output, error);
         });
         return await command.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);

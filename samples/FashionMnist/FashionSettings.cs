@@ -1,3 +1,4 @@
+using Energizer.ML.Inference;
 using Energizer.ML.Samples;
 
 namespace FashionMnistSample;
@@ -40,6 +41,9 @@ public sealed record FashionSettings
 
     /// <summary>Also score the pool through ONNX Runtime (GPU where one exists) and compare with TorchSharp.</summary>
     public bool Onnx { get; init; }
+
+    /// <summary>What scores the pool in the queries (README, "Scoring engines").</summary>
+    public InferenceEngine Engine { get; init; } = InferenceEngine.Auto;
 
     /// <summary>The folder with the four IDX files.</summary>
     public required string DataDirectory { get; init; }
