@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Energizer.ML.Inference;
 using Energizer.ML.Labelling;
 using Energizer.ML.Loop;
 using Energizer.ML.Samples;
@@ -42,6 +43,11 @@ public static class FashionApp
         {
             Description = "After the comparison, score the pool with the best model exported to ONNX, on ONNX Runtime's CUDA provider where a GPU exists (CPU otherwise), and compare rows/s and scores with TorchSharp.",
         };
+        var engine = new Option<InferenceEngine>("--engine")
+        {
+            Description = "What scores the pool: Auto (ONNX Runtime where the network exports), TorchSharp or OnnxRuntime.",
+            DefaultValueFactory = _ => defaults.Engine,
+        };
         var web = new Option<bool>("--web")
         {
             Description = "You are the oracle, in a browser: prints the address of a labelling page (each image drawn, a button and key per class, the model's guess, the learning curve). "
@@ -49,7 +55,7 @@ public static class FashionApp
         };
         var command = new RootCommand("Energizer.ML Fashion-MNIST sample: a ConvNet with MC-Dropout BALD against Random, with learning curves.")
         {
-            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, outDirectory, data, onnx, web,
+            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, outDirectory, data, onnx, engine, web,
         };
         command.SetAction(parse =>
         {
@@ -72,6 +78,7 @@ public static class FashionApp
                 DataDirectory = parse.GetValue(data)!,
                 Onnx = parse.GetValue(onnx),
                 Web = parse.GetValue(web),
+                Engine = parse.GetValue(engine),
             }, output, error);
         });
         return await command.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);

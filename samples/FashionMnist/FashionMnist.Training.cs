@@ -38,7 +38,7 @@ public static partial class FashionMnist
         var options = new ActiveLearningOptions
         {
             Strategy = strategy.Create(settings.Seed),
-            Inference = strategy.Inference(settings.McDropoutIterations, settings.Seed),
+            Inference = strategy.Inference(settings.McDropoutIterations, settings.Seed).WithEngine(settings.Engine),
             QuerySize = settings.QuerySize,
             MaxRounds = settings.Rounds,
             InitialLabelledCount = settings.InitialLabelled,

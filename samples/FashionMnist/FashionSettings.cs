@@ -1,3 +1,4 @@
+using Energizer.ML.Inference;
 using Energizer.ML.Samples;
 
 namespace FashionMnistSample;
@@ -43,6 +44,9 @@ public sealed record FashionSettings
 
     /// <summary>A person labels in a browser (<c>--web</c>, the first strategy only), with a checkpoint after every label.</summary>
     public bool Web { get; init; }
+
+    /// <summary>What scores the pool in the queries (README, "Scoring engines").</summary>
+    public InferenceEngine Engine { get; init; } = InferenceEngine.Auto;
 
     /// <summary>The folder with the four IDX files.</summary>
     public required string DataDirectory { get; init; }

@@ -28,6 +28,7 @@ switch (args)
     case ["--small-pool"]: Energizer.ML.Benchmarks.Issues.SmallPoolMcDropout.Run(); return;
     case ["--sparse"]: SparseRates(); return;
     case ["--digits-protocol"]: Energizer.ML.Benchmarks.Issues.DigitsProtocol.Run(); return;
+    case ["--engines"]: Energizer.ML.Benchmarks.Issues.EngineSpeed.Run(); return;
 }
 
 static void SparseRates()

@@ -29,6 +29,9 @@ public abstract class BoundInference : IDisposable
     /// <summary>The columns of <see cref="Prepare"/>'s view that readers read.</summary>
     public abstract IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema prepared);
 
+    /// <summary>What runs the learner for this binding (e.g. "OnnxRuntime", or "TorchSharp" with the reason <c>Auto</c> fell back), for logs and round reports; null when the learner scores through its own transformer.</summary>
+    internal virtual string? Engine => null;
+
     /// <summary>C, T and D together.</summary>
     internal InferenceShape Shape => new(ClassCount, Iterations, EmbeddingSize);
 

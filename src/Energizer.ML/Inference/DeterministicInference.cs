@@ -8,9 +8,20 @@ namespace Energizer.ML.Inference;
 /// Reads the learner's <c>Score</c> column (multiclass) or <c>Probability</c> column (calibrated
 /// binary) on the pool: T = 1. Works for any ML.NET classifier.
 /// </summary>
-internal sealed class DeterministicInference : InferenceMode
+internal sealed class DeterministicInference(InferenceEngine engine) : InferenceMode
 {
-    public override string Name => "Deterministic";
+    public override string Name => engine == InferenceEngine.Auto ? "Deterministic" : $"Deterministic({engine})";
+
+    /// <inheritdoc />
+    public override InferenceEngine Engine => engine;
+
+    /// <inheritdoc />
+    public override string Fingerprint => $"Deterministic(engine={engine})";
+
+    /// <inheritdoc />
+    public override InferenceMode WithEngine(InferenceEngine engine) =>
+        !Enum.IsDefined(engine) ? throw new ArgumentOutOfRangeException(nameof(engine), engine, "Unknown inference engine.")
+        : engine == Engine ? this : new DeterministicInference(engine);
 
     /// <inheritdoc />
     public override int? PassesPerRow => 1;
@@ -24,7 +35,7 @@ internal sealed class DeterministicInference : InferenceMode
         // A TorchClassifier runs its network directly: one batched forward, no per-row Score vectors,
         // and its penultimate layer is there for diversity strategies.
         if (LearnerChains.Find(learner) is { } torch)
-            return new TorchBoundInference(torch.Prefix, torch.Model, poolSchema, embeddingColumnName, needEmbeddings, mc: null);
+            return new TorchBoundInference(torch.Prefix, torch.Model, poolSchema, embeddingColumnName, needEmbeddings, mc: null, engine);
         var output = learner.GetOutputSchema(poolSchema);
         var embedding = EmbeddingColumn.Resolve(poolSchema, embeddingColumnName, needEmbeddings,
             "deterministic inference has no network to take a penultimate layer from");

@@ -11,7 +11,7 @@ public abstract class InferenceMode
 {
     /// <summary>The learner's own <c>Score</c> column: works for any ML.NET multiclass model, and
     /// for calibrated binary models (their <c>Probability</c> becomes two classes).</summary>
-    public static InferenceMode Deterministic { get; } = new DeterministicInference();
+    public static InferenceMode Deterministic { get; } = new DeterministicInference(InferenceEngine.Auto);
 
     /// <summary>
     /// MC-Dropout for TorchClassifier learners: <paramref name="iterations"/> stochastic passes
@@ -28,8 +28,11 @@ public abstract class InferenceMode
     /// even while a network whose dropouts are not a Sequential's own children carries the
     /// temporary forward hooks that apply the masks.</param>
     /// <param name="seed">Seed of the masks.</param>
-    public static InferenceMode McDropout(int iterations = 10, bool consistent = false, double? probability = null, bool inplace = true, int seed = 0) =>
-        new McDropoutInference(iterations, consistent, probability, inplace, seed);
+    /// <param name="engine">What runs the network's layers before the first dropout (<see cref="InferenceEngine"/>);
+    /// the dropout passes run in TorchSharp with the masks above whichever engine it is.</param>
+    public static InferenceMode McDropout(int iterations = 10, bool consistent = false, double? probability = null, bool inplace = true, int seed = 0,
+        InferenceEngine engine = InferenceEngine.Auto) =>
+        new McDropoutInference(iterations, consistent, probability, inplace, seed, engine);
 
     /// <summary>
     /// Query-by-committee: each member of an ensemble learner (from
@@ -40,6 +43,18 @@ public abstract class InferenceMode
     public static InferenceMode Ensemble() => EnsembleMode;
 
     private static readonly InferenceMode EnsembleMode = new EnsembleInference();
+
+    /// <summary>What runs a TorchClassifier learner's network (default <see cref="InferenceEngine.Auto"/>); other learners ignore it.</summary>
+    public virtual InferenceEngine Engine => InferenceEngine.Auto;
+
+    /// <summary>
+    /// This mode with <paramref name="engine"/> running a TorchClassifier learner's network, e.g.
+    /// <c>InferenceMode.Deterministic.WithEngine(InferenceEngine.TorchSharp)</c>. The engine is part
+    /// of <see cref="Fingerprint"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The mode has no engine choice (<see cref="Ensemble"/>: its members score themselves).</exception>
+    public virtual InferenceMode WithEngine(InferenceEngine engine) =>
+        throw new NotSupportedException($"{Name} has no engine choice: each member scores through its own transformer.");
 
     /// <summary>A short description for reports, e.g. "MC-Dropout(T=10)".</summary>
     public abstract string Name { get; }

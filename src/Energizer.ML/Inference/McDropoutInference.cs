@@ -8,8 +8,9 @@ namespace Energizer.ML.Inference;
 /// </summary>
 internal sealed class McDropoutInference : InferenceMode
 {
-    public McDropoutInference(int iterations, bool consistent, double? probability, bool inplace, int seed)
+    public McDropoutInference(int iterations, bool consistent, double? probability, bool inplace, int seed, InferenceEngine engine)
     {
+        if (!Enum.IsDefined(engine)) throw new ArgumentOutOfRangeException(nameof(engine), engine, "Unknown inference engine.");
         if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations), iterations, "MC-Dropout needs at least 1 iteration.");
         if (probability is { } p && !(p >= 0 && p < 1))
             throw new ArgumentOutOfRangeException(nameof(probability), probability, "The dropout probability override must be in [0, 1).");
@@ -18,6 +19,7 @@ internal sealed class McDropoutInference : InferenceMode
         Probability = probability;
         Inplace = inplace;
         Seed = seed;
+        Engine = engine;
     }
 
     public int Iterations { get; }
@@ -30,14 +32,20 @@ internal sealed class McDropoutInference : InferenceMode
 
     public int Seed { get; }
 
+    /// <inheritdoc />
+    public override InferenceEngine Engine { get; }
+
+    /// <inheritdoc />
+    public override InferenceMode WithEngine(InferenceEngine engine) => new McDropoutInference(Iterations, Consistent, Probability, Inplace, Seed, engine);
+
     public override string Name =>
-        $"MC-Dropout(T={Iterations}{(Consistent ? ", consistent" : "")}{(Probability is { } p ? $", p={p}" : "")})";
+        $"MC-Dropout(T={Iterations}{(Consistent ? ", consistent" : "")}{(Probability is { } p ? $", p={p}" : "")}{(Engine == InferenceEngine.Auto ? "" : $", {Engine}")})";
 
     /// <inheritdoc />
     public override int? PassesPerRow => Iterations;
 
     public override string Fingerprint => FormattableString.Invariant(
-        $"MC-Dropout(T={Iterations}, consistent={Consistent}, p={(Probability is { } p ? p.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "network's")}, inplace={Inplace}, seed={Seed})");
+        $"MC-Dropout(T={Iterations}, consistent={Consistent}, p={(Probability is { } p ? p.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "network's")}, inplace={Inplace}, seed={Seed}, engine={Engine})");
 
     public override BoundInference Bind(ITransformer learner, DataViewSchema poolSchema, string? embeddingColumnName, bool needEmbeddings)
     {
@@ -66,6 +74,6 @@ internal sealed class McDropoutInference : InferenceMode
                 $"MC-Dropout needs a learner that ends with a TorchClassifier, but this one ends with {LearnerChains.LastName(learner)}. "
                 + "Use InferenceMode.Deterministic, or InferenceMode.Ensemble for a committee of any ML.NET trainer.", nameof(learner));
         return new TorchBoundInference(found.Prefix, found.Model, poolSchema, embeddingColumnName, needEmbeddings,
-            new TorchBoundInference.Dropout(Iterations, Consistent, Probability, Inplace, Seed));
+            new TorchBoundInference.Dropout(Iterations, Consistent, Probability, Inplace, Seed), Engine);
     }
 }

@@ -43,6 +43,9 @@ internal sealed class OnnxBoundInference : BoundInference
 
     public override int ClassCount => _model.ClassCount;
 
+    /// <inheritdoc />
+    internal override string Engine => $"OnnxRuntime (OnnxClassifier, {_model.ExecutionProvider})";
+
     public override int Iterations => _iterations ?? 1;
 
     public override int EmbeddingSize => _embeddingColumn?.Size ?? (_modelEmbeddings ? _model.EmbeddingSize : 0);

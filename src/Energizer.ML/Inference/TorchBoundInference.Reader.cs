@@ -78,9 +78,19 @@ internal sealed partial class TorchBoundInference
             using var scope = NewDisposeScope();
             // Sparse rows (e.g. text n-grams) go through the first Linear by their non-zeros only;
             // every later layer sees dense activations.
-            var (probabilities, networkEmbeddings) = _sparse is not null && SparseFirstLayer.Takes(features)
-                ? _bound.Run(_sparse.Forward(features.SparseBatch()), _rowIds, layersDone: 1)
-                : _bound.Run(features.FeaturesTensor(_bound._model.Device), _rowIds);
+            float[] probabilities;
+            float[]? networkEmbeddings;
+            if (_sparse is not null && SparseFirstLayer.Takes(features))
+            {
+                _bound.NoteSparseBatchOnTorch();
+                (probabilities, networkEmbeddings) = _bound.Run(_sparse.Forward(features.SparseBatch()), _rowIds, layersDone: 1);
+            }
+            else
+            {
+                (probabilities, networkEmbeddings) = _bound._onnxPart is not null
+                    ? _bound.RunOnnx(features.Features, n, _rowIds)
+                    : _bound.Run(features.FeaturesTensor(_bound._model.Device), _rowIds);
+            }
             float[]? embeddings = networkEmbeddings;
             if (_embedding is not null) embeddings = _embeddings.AsSpan(0, n * _embedding.Size).ToArray();
             return (new ProbabilityTensor(probabilities, _bound.Iterations, n, _bound.ClassCount), embeddings);

@@ -19,6 +19,7 @@ namespace Energizer.ML.Inference;
 /// <item><c>TorchBoundInference.NaivePasses.cs</c>: the reference loop of T separate passes, and T whole
 /// passes of other networks (masks applied by forward hooks on their dropout modules).</item>
 /// <item><c>TorchBoundInference.Embeddings.cs</c>: the deterministic and penultimate passes.</item>
+/// <item><c>TorchBoundInference.Onnx.cs</c>: the engine choice, and the part ONNX Runtime runs.</item>
 /// <item><c>TorchBoundInference.Reader.cs</c>: batches from a cursor, sparse ones through <see cref="SparseFirstLayer"/>.</item>
 /// </list>
 /// </summary>
@@ -44,7 +45,7 @@ internal sealed partial class TorchBoundInference : BoundInference
     internal sealed record Dropout(int Iterations, bool Consistent, double? Probability, bool Inplace, int Seed);
 
     public TorchBoundInference(ITransformer? prefix, TorchClassifierTransformer model, DataViewSchema poolSchema,
-        string? embeddingColumnName, bool needEmbeddings, Dropout? mc)
+        string? embeddingColumnName, bool needEmbeddings, Dropout? mc, InferenceEngine engine)
     {
         TorchRuntime.EnsureLoaded();
         _prefix = prefix;
@@ -94,6 +95,7 @@ internal sealed partial class TorchBoundInference : BoundInference
             using var noGrad = no_grad();
             _networkEmbeddingSize = (int)Penultimate(zeros(1, model.FeatureCount, device: model.Device), 0).shape[1];
         }
+        (_onnxPart, _engine, _runner) = ChooseEngine(engine);
     }
 
     public override int ClassCount => _model.ClassCount;
@@ -112,9 +114,10 @@ internal sealed partial class TorchBoundInference : BoundInference
 
     public override InferenceReader CreateReader(DataViewRowCursor cursor) => new Reader(this, cursor);
 
-    /// <summary>Frees the network copy of <c>inplace: false</c> and the cached consistent masks; the trained network is the model's.</summary>
+    /// <summary>Frees the ONNX Runtime session, the network copy of <c>inplace: false</c> and the cached consistent masks; the trained network is the model's.</summary>
     public override void Dispose()
     {
+        if (_runner is { IsValueCreated: true }) _runner.Value.Dispose();
         lock (_gate)
         {
             foreach (var tensor in CachedMasks) tensor.Dispose();

@@ -215,9 +215,13 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 {
                     int k = _options.Budget is { } budget ? Math.Min(_options.QuerySize, budget - _ledger.Labels.Count) : _options.QuerySize;
                     var watch = Stopwatch.StartNew();
-                    var (ids, scores, scanSeconds, pickSeconds) = Query(model, k);
+                    var (ids, scores, scanSeconds, pickSeconds, engine) = Query(model, k);
+                    if (engine is not null && engine != _lastEngine)
+                        _log.Info(MessageSensitivity.None, $"Round {round}: the pool is scored on {engine}.");
+                    _lastEngine = engine ?? _lastEngine;
                     report = report with
                     {
+                        InferenceEngine = engine,
                         SelectedRowIds = ids,
                         SelectedScores = scores,
                         QuerySeconds = watch.Elapsed.TotalSeconds,
@@ -282,18 +286,21 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             return (report, model);
         }
 
-        private (List<long> Ids, List<float> Scores, double ScanSeconds, double PickSeconds) Query(ITransformer? model, int k)
+        /// <summary>The engine the last query scored on, so the log says it once and again only when it changes.</summary>
+        private string? _lastEngine;
+
+        private (List<long> Ids, List<float> Scores, double ScanSeconds, double PickSeconds, string? Engine) Query(ITransformer? model, int k)
         {
             // Rows already labelled, and rows the oracle skipped or could not label: not asked again;
             // only the labelled ones are centres for diversity strategies.
             var labelled = _ledger.Labels.Keys.ToHashSet();
             var skipped = _state.Unanswered.ToHashSet();
-            if (k <= 0) return ([], [], 0, 0);
+            if (k <= 0) return ([], [], 0, 0, null);
             if (model is null)
             {
                 // Cold start: no model yet, so the first query is a seeded random draw.
                 var drawn = PoolDraws.Random(_pool, _options.IdColumnName, k, _options.Seed, SeededHash.DrawStream, labelled.Union(skipped).ToHashSet());
-                return (drawn, [.. drawn.Select(_ => 0f)], 0, 0);
+                return (drawn, [.. drawn.Select(_ => 0f)], 0, 0, null);
             }
             // The session's binding (a network copy, cached masks) is freed when the query ends.
             using var session = Scorer(model).Score(_scoringPool);
@@ -305,7 +312,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 Partitions = _options.ScoringPartitions,
                 CandidateCount = _options.CandidateCount,
             });
-            return ([.. selection.RowIds], [.. selection.Scores], selection.ScanSeconds, selection.PickSeconds);
+            return ([.. selection.RowIds], [.. selection.Scores], selection.ScanSeconds, selection.PickSeconds, session.Engine);
         }
 
         private AcquisitionScorerTransformer Scorer(ITransformer model) => new(model, new AcquisitionScorerOptions

@@ -54,6 +54,13 @@ public sealed record RoundReport
     /// </summary>
     public bool Queried => SelectedRowIds.Count > 0;
 
+    /// <summary>
+    /// What ran the learner in this round's query, e.g. "OnnxRuntime", or "TorchSharp" with the reason
+    /// <c>InferenceEngine.Auto</c> fell back (<see cref="Inference.InferenceEngine"/>); null when the
+    /// round queried nothing or the learner scores through its own transformer (an ML.NET model).
+    /// </summary>
+    public string? InferenceEngine { get; init; }
+
     /// <summary>Seconds spent waiting for the oracle.</summary>
     public double LabelSeconds { get; init; }
 

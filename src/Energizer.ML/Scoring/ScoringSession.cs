@@ -41,6 +41,13 @@ public sealed class ScoringSession : IDisposable
     /// <summary>The scorer's options.</summary>
     public AcquisitionScorerOptions Options { get; }
 
+    /// <summary>
+    /// What runs the learner in this pass, e.g. "OnnxRuntime", or "TorchSharp" with the reason
+    /// <c>InferenceEngine.Auto</c> fell back; null when the learner scores through its own
+    /// transformer or the session is disposed. Sparse batches that went through TorchSharp are noted.
+    /// </summary>
+    public string? Engine => _binding?.Engine;
+
     /// <summary>The pool with the acquisition column added; nothing is scored until a cursor moves.</summary>
     public IDataView Scored => View;
 

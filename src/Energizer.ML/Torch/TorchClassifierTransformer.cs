@@ -21,6 +21,7 @@ public sealed class TorchClassifierTransformer : ITransformer, IDisposable
     private readonly KeyValueSet? _keyValues;
     private readonly string? _networkDescription;
     private readonly DataViewSchema.Annotations _scoreAnnotations;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<object>> _exports = new();
 
     internal TorchClassifierTransformer(
         nn.Module<Tensor, Tensor> network,
@@ -212,6 +213,23 @@ public sealed class TorchClassifierTransformer : ITransformer, IDisposable
 
     /// <summary>Frees the network's native memory.</summary>
     public void Dispose() => Network.Dispose();
+
+    /// <summary>
+    /// An export of the network (an ONNX model for scoring), made at the first call for
+    /// <paramref name="key"/> and kept with this fitted model, so each fit is exported once however
+    /// many scoring passes use it (docs/design.md, "Scoring engines"). An export that fails throws the
+    /// same error at every call. A network whose weights are changed in place after the first call
+    /// keeps the earlier export.
+    /// </summary>
+    internal T Export<T>(string key, Func<T> export)
+        where T : class =>
+        (T)_exports.GetOrAdd(key, _ => new Lazy<object>(export)).Value;
+
+    /// <summary>Writes <paramref name="line"/> to <see cref="TorchClassifierOptions.Log"/> the first time this fitted model is given it, so a line about scoring is not repeated every pass.</summary>
+    internal void LogOnce(string line)
+    {
+        if (_exports.TryAdd("log: " + line, new Lazy<object>(line))) Options.Log?.Invoke(line);
+    }
 
     /// <summary>
     /// Scores the reader's current batch: one forward in eval mode without gradients (a sparse

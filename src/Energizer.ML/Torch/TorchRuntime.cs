@@ -53,6 +53,7 @@ public static class TorchRuntime
         try
         {
             torch.InitializeDeviceType(DeviceType.CPU);
+            LibTorchNnpack.Disable();
             return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -69,9 +69,9 @@ public sealed class CheckpointFingerprintTests
             AcquisitionStrategy.Combine((AcquisitionStrategy.SeededRandom(1), 0.5), (AcquisitionStrategy.Margin, 2)).Fingerprint);
         Assert.AreEqual("PreFilter(Entropy top 50 → BADGE(seed=2))",
             AcquisitionStrategy.PreFilter(AcquisitionStrategy.Entropy, 50, AcquisitionStrategy.Badge(2)).Fingerprint);
-        Assert.AreEqual("MC-Dropout(T=20, consistent=True, p=0.25, inplace=False, seed=9)",
+        Assert.AreEqual("MC-Dropout(T=20, consistent=True, p=0.25, inplace=False, seed=9, engine=Auto)",
             InferenceMode.McDropout(20, consistent: true, probability: 0.25, inplace: false, seed: 9).Fingerprint);
-        Assert.AreEqual("Deterministic", InferenceMode.Deterministic.Fingerprint);
+        Assert.AreEqual("Deterministic(engine=Auto)", InferenceMode.Deterministic.Fingerprint);
     }
 
     [TestMethod]
@@ -100,8 +100,20 @@ public sealed class CheckpointFingerprintTests
             Options(dir, AcquisitionStrategy.Bald, InferenceMode.McDropout(5, seed: 2)),
             ml => Mlp(ml));
         StringAssert.Contains(message,
-            "inference=MC-Dropout(T=5, consistent=False, p=network's, inplace=True, seed=1) in the checkpoint, "
-            + "inference=MC-Dropout(T=5, consistent=False, p=network's, inplace=True, seed=2) in this run");
+            "inference=MC-Dropout(T=5, consistent=False, p=network's, inplace=True, seed=1, engine=Auto) in the checkpoint, "
+            + "inference=MC-Dropout(T=5, consistent=False, p=network's, inplace=True, seed=2, engine=Auto) in this run");
+    });
+
+    [TestMethod]
+    public void AnotherScoringEngineIsRefused() => InTempDirectory(dir =>
+    {
+        string message = Refusal(
+            Options(dir, AcquisitionStrategy.Bald, InferenceMode.McDropout(5)),
+            Options(dir, AcquisitionStrategy.Bald, InferenceMode.McDropout(5, engine: InferenceEngine.TorchSharp)),
+            ml => Mlp(ml));
+        StringAssert.Contains(message,
+            "inference=MC-Dropout(T=5, consistent=False, p=network's, inplace=True, seed=0, engine=Auto) in the checkpoint, "
+            + "inference=MC-Dropout(T=5, consistent=False, p=network's, inplace=True, seed=0, engine=TorchSharp) in this run");
     });
 
     [TestMethod]

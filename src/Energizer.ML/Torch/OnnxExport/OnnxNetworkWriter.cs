@@ -78,19 +78,9 @@ internal static class OnnxNetworkWriter
     /// last layer takes [N, D] activations also outputs those (the penultimate layer) under that name.
     /// </summary>
     private static (string Logits, long Classes) EmitNetwork(
-        OnnxGraph graph, nn.Module<Tensor, Tensor> network, string input, int featureCount, DropoutSwitch? dropout, string? embeddingName = null)
-    {
-        TorchRuntime.EnsureLoaded();
-        bool training = network.training;
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        network.eval();
-        try
+        OnnxGraph graph, nn.Module<Tensor, Tensor> network, string input, int featureCount, DropoutSwitch? dropout, string? embeddingName = null) =>
+        Emitting(network, featureCount, sample =>
         {
-            var device = network.parameters().FirstOrDefault()?.device ?? CPU;
-            // A one-row sample flows through the layers alongside the export: it gives every
-            // intermediate shape (for Reshape targets) and checks the network accepts F features.
-            var sample = zeros(1, featureCount, device: device);
             var topLevel = network is Sequential top
                 ? top.named_children().Select((child, position) => (child.name, position)).ToDictionary(c => c.name, c => c.position)
                 : null;
@@ -115,6 +105,49 @@ internal static class OnnxNetworkWriter
             if (sample.dim() != 2)
                 throw new NotSupportedException($"The network's output has shape [{string.Join(", ", sample.shape)}] for one row; a classifier must output logits of shape [N, C].");
             return (logits, sample.shape[1]);
+        });
+
+    /// <summary>
+    /// The first <paramref name="layers"/> children of <paramref name="network"/> as a batch model
+    /// for scoring: input <paramref name="inputName"/> [N, <paramref name="featureCount"/>] floats,
+    /// output <paramref name="outputName"/> the activations after them, [N, ...row]. Dropouts among
+    /// them are left out (eval mode). Returns the model and the per-row shape of its output.
+    /// </summary>
+    internal static (byte[] Model, long[] RowShape) WritePrefix(Sequential network, int layers, int featureCount, string inputName, string outputName)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(layers, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(layers, network.Count);
+        var graph = new OnnxGraph();
+        graph.Input(inputName, ElementType.Float, null, featureCount);
+        long[] row = Emitting(network, featureCount, sample =>
+        {
+            var emitter = new Emitter(graph, dropout: null);
+            string x = inputName;
+            foreach (var (name, child) in network.named_children().Take(layers)) x = emitter.Emit((nn.Module<Tensor, Tensor>)child, name, x, ref sample);
+            graph.OpInto("Identity", outputName, [x]);
+            return sample.shape[1..];
+        });
+        graph.Output(outputName, ElementType.Float, [null, .. row.Select(size => (long?)size)]);
+        return (graph.ToModel(Opset, ProducerVersion), row);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="emit"/> with <paramref name="network"/> in eval mode (restored after) and a
+    /// one-row sample of zeros, under no_grad in a dispose scope. The sample flows through the layers
+    /// alongside the export: it gives every intermediate shape (for Reshape targets) and checks the
+    /// network accepts <paramref name="featureCount"/> features.
+    /// </summary>
+    private static T Emitting<T>(nn.Module<Tensor, Tensor> network, int featureCount, Func<Tensor, T> emit)
+    {
+        TorchRuntime.EnsureLoaded();
+        bool training = network.training;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        network.eval();
+        try
+        {
+            var device = network.parameters().FirstOrDefault()?.device ?? CPU;
+            return emit(zeros(1, featureCount, device: device));
         }
         finally
         {

@@ -1,0 +1,127 @@
+using Energizer.ML.Inference;
+using Energizer.ML.Onnx;
+using Energizer.ML.Torch;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using TorchSharp;
+
+namespace Energizer.ML.Benchmarks.Issues;
+
+/// <summary>
+/// Issue 18: the scoring engine of a TorchClassifier. Pool scoring through the binding's reader
+/// (what the scorer runs), batches of 256, under <see cref="InferenceEngine.Auto"/> (ONNX Runtime),
+/// <see cref="InferenceEngine.TorchSharp"/> (the path before issue 18) and, as "ONNX Runtime alone",
+/// a hand-written loop of InferenceSession runs on the exported network over a float[] of the same
+/// rows (outputs written into a preallocated array, LibTorch's thread count as ONNX Runtime's).
+/// </summary>
+internal static class EngineSpeed
+{
+    private const int BatchSize = 256;
+
+    public static void Run()
+    {
+        Measure.Threads();
+        var mlContext = new MLContext(seed: 1);
+        var fashion = RandomPool.Create(mlContext, rows: 1024, features: 784, classes: 10, seed: 1);
+        using (var conv = RandomPool.Train(fashion, Networks.ConvNet(1, 28, 28, 0.5)))
+        {
+            Console.WriteLine("ConvNet(1, 28, 28, 0.5) (Fashion-MNIST shapes), 1,024 rows:");
+            var mc = InferenceMode.McDropout(10, consistent: false, seed: 3);
+            using var onnxClassifier = OnnxClassifier.FromTorch(mlContext, conv, new OnnxClassifierOptions { FeatureColumnName = conv.FeatureColumnName, UseGpu = false });
+            using var prefixOnly = InferenceMode.Deterministic.Bind(conv, fashion.Schema, null, false);
+            var ms = Measure.Interleaved(5,
+                ("MC-Dropout T=10 fresh, TorchSharp engine", () => Score(mc.WithEngine(InferenceEngine.TorchSharp), conv, fashion)),
+                ("MC-Dropout T=10 fresh, Auto", () => Score(mc, conv, fashion)),
+                ("MC-Dropout T=10, whole graph on ONNX Runtime with its own dropout (OnnxClassifier; masks not the library's)", () => Score(mc, onnxClassifier, fashion)),
+                ("for scale: one deterministic pass on ONNX Runtime (session made once)", () => Score(prefixOnly, fashion)));
+            Console.WriteLine($"  RATIO MC-Dropout Auto ÷ TorchSharp = {ms[0] / ms[1]:F2}x (target >= 4); whole graph on ONNX Runtime ÷ Auto = {ms[1] / ms[2]:F2}x; "
+                + $"the T = 10 dropout passes take {(ms[1] - ms[3]) / ms[1]:P0} of Auto's time   [torch threads {torch.get_num_threads()}]");
+            Deterministic(conv, fashion, rounds: 7);
+        }
+        var digits = new DigitsBenchmarkData(mlContext, copies: 10);
+        using var mlp = new TorchClassifierTrainer(new TorchClassifierOptions { Network = Networks.Mlp([256, 128], 0.2), Epochs = 1, BatchSize = BatchSize }).Fit(digits.Data);
+        Console.WriteLine($"Digits MLP 64-256-128-10, {digits.Count:N0} rows:");
+        Deterministic(mlp, digits.Data, rounds: 9);
+    }
+
+    private static void Deterministic(TorchClassifierTransformer model, IDataView pool, int rounds)
+    {
+        float[] features = [.. pool.GetColumn<float[]>(model.FeatureColumnName).SelectMany(r => r)];
+        byte[] exported = TorchOnnxExporter.Export(model);
+        using var alone = new OnnxRuntimeAlone(exported, features, model.FeatureCount, model.ClassCount);
+        using var reused = InferenceMode.Deterministic.Bind(model, pool.Schema, null, false);
+        void AloneWithItsOwnSession()
+        {
+            using var once = new OnnxRuntimeAlone(exported, features, model.FeatureCount, model.ClassCount);
+            once.Run();
+        }
+
+        var ms = Measure.Interleaved(rounds,
+            ("deterministic, TorchSharp engine", () => Score(InferenceMode.Deterministic.WithEngine(InferenceEngine.TorchSharp), model, pool)),
+            ("deterministic, Auto (a scoring pass: binding and session made for it)", () => Score(InferenceMode.Deterministic, model, pool)),
+            ("deterministic, ONNX Runtime alone (session made for the pass)", AloneWithItsOwnSession),
+            ("deterministic, Auto, one binding for every pass (session made once)", () => Score(reused, pool)),
+            ("deterministic, ONNX Runtime alone (session made once)", () => alone.Run()));
+        Console.WriteLine($"  RATIO deterministic Auto ÷ ONNX Runtime alone = {ms[2] / ms[1]:F2} per pass with its own session (target >= 0.9), "
+            + $"{ms[4] / ms[3]:F2} with the session made once; Auto ÷ TorchSharp = {ms[0] / ms[1]:F2}x   [torch threads {torch.get_num_threads()}]");
+    }
+
+    private static float Score(InferenceMode mode, ITransformer model, IDataView pool)
+    {
+        using var bound = mode.Bind(model, pool.Schema, null, false);
+        return Score(bound, pool);
+    }
+
+    private static float Score(BoundInference bound, IDataView pool)
+    {
+        var prepared = bound.Prepare(pool);
+        using var cursor = prepared.GetRowCursor(bound.InputColumns(prepared.Schema));
+        using var reader = bound.CreateReader(cursor);
+        float sum = 0;
+        while (reader.Next(BatchSize, () => { }) is { } batch) sum += batch.Probabilities[0, 0, 0];
+        return sum;
+    }
+
+    /// <summary>ONNX Runtime by hand: one session, batches of 256 from a float[], probabilities into a float[].</summary>
+    private sealed class OnnxRuntimeAlone : IDisposable
+    {
+        private readonly InferenceSession _session;
+        private readonly float[] _features;
+        private readonly float[] _probabilities;
+        private readonly int _featureCount;
+        private readonly int _classes;
+        private readonly OrtValue _evalMode = OrtValue.CreateTensorValueFromMemory(new[] { false }, []);
+        private readonly RunOptions _options = new();
+
+        public OnnxRuntimeAlone(byte[] model, float[] features, int featureCount, int classes)
+        {
+            using var options = new SessionOptions { IntraOpNumThreads = torch.get_num_threads(), InterOpNumThreads = 1 };
+            _session = new InferenceSession(model, options);
+            _features = features;
+            _featureCount = featureCount;
+            _classes = classes;
+            _probabilities = new float[features.Length / featureCount * classes];
+        }
+
+        public void Run()
+        {
+            int rows = _features.Length / _featureCount;
+            string[] inputs = _session.InputMetadata.Count == 2 ? [TorchOnnxExporter.DefaultInputName, TorchOnnxExporter.DefaultTrainingModeName] : [TorchOnnxExporter.DefaultInputName];
+            for (int start = 0; start < rows; start += BatchSize)
+            {
+                int n = Math.Min(BatchSize, rows - start);
+                using var x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _features.AsMemory(start * _featureCount, n * _featureCount), [n, _featureCount]);
+                using var y = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _probabilities.AsMemory(start * _classes, n * _classes), [n, _classes]);
+                _session.Run(_options, inputs, inputs.Length == 2 ? [x, _evalMode] : [x], [TorchOnnxExporter.DefaultOutputName], [y]);
+            }
+        }
+
+        public void Dispose()
+        {
+            _evalMode.Dispose();
+            _options.Dispose();
+            _session.Dispose();
+        }
+    }
+}
