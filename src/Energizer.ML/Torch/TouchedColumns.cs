@@ -16,5 +16,5 @@ namespace Energizer.ML.Torch;
 internal readonly record struct TouchedColumns(Parameter Weight, Tensor Columns, long[] ColumnIds, int Count, Tensor Table)
 {
     /// <summary>The columns' gradient after the backward pass, for the optimiser's lazy step; null when the batch had no explicit entries.</summary>
-    public ColumnGradient? Gradient() => Table.grad is { } grad ? new ColumnGradient(Weight, Columns, ColumnIds, Count, grad.t()) : null;
+    public ColumnGradient? Gradient() => Table.grad is { } grad ? new ColumnGradient(Weight, Columns, ColumnIds, Count, Table.detach(), grad) : null;
 }

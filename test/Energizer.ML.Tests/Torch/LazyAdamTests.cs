@@ -17,12 +17,14 @@ public sealed class LazyAdamTests
 
     private static float[] Values(Tensor t) => t.detach().data<float>().ToArray();
 
-    /// <summary>One lazy step: the named columns of <paramref name="theta"/> get <paramref name="gradient"/> ([out, k], column j for columns[j]).</summary>
+    /// <summary>One lazy step: the named columns of <paramref name="theta"/> get <paramref name="gradient"/> ([k, out], row j for columns[j]).</summary>
     private static void LazyStep(OwnedAdam adam, Parameter theta, long[] columns, float[] gradient)
     {
         using var scope = torch.NewDisposeScope();
-        var rows = (int)theta.shape[0];
-        adam.Step(new ColumnGradient(theta, torch.tensor(columns), columns, columns.Length, torch.tensor(gradient, rows, columns.Length)));
+        var index = torch.tensor(columns);
+        using var noGrad = torch.no_grad();
+        var values = theta.index_select(1, index).t().contiguous();
+        adam.Step(new ColumnGradient(theta, index, columns, columns.Length, values, torch.tensor(gradient, columns.Length, theta.shape[0])));
     }
 
     /// <summary>One dense step whose gradient is <paramref name="gradient"/> (the gradient of sum(θ ⊙ G)).</summary>
@@ -119,7 +121,7 @@ public sealed class LazyAdamTests
                 var permuted = new float[gradient.Length];
                 for (int r = 0; r < t.rows; r++)
                 {
-                    for (int j = 0; j < t.columns; j++) permuted[(r * t.columns) + j] = gradient[(r * t.columns) + (int)order[j]];
+                    for (int j = 0; j < t.columns; j++) permuted[(j * t.rows) + r] = gradient[(r * t.columns) + (int)order[j]];
                 }
                 LazyStep(lazyAdam, lazy, order, permuted);
                 DenseStep(denseAdam, dense, gradient);
@@ -169,13 +171,24 @@ public sealed class LazyAdamTests
     }
 
     [TestMethod]
+    public void AParameterTakesColumnGradientsOrWholeGradientsNotBoth()
+    {
+        // The lazy moments are kept column-major apart from the dense ones: mixing would lose one set.
+        using var theta = new Parameter(torch.tensor(new float[] { 1f, 2f }, 1, 2));
+        using var adam = new OwnedAdam([theta], 0.1, Beta1, Beta2, Epsilon, 0, decoupledWeightDecay: false);
+        LazyStep(adam, theta, [1], [1f]);
+        var error = Assert.Throws<InvalidOperationException>(() => DenseStep(adam, theta, [1f, 1f]));
+        Assert.AreEqual("Parameter 0 is updated by columns; it cannot also take a whole gradient.", error.Message);
+    }
+
+    [TestMethod]
     public void SgdRefusesAColumnGradient()
     {
         using var theta = new Parameter(torch.tensor(new float[] { 1f, 2f }, 1, 2));
         using var sgd = new OwnedSgd([theta], 0.1, 0.9, 0);
         Assert.IsFalse(sgd.UpdatesColumns);
         using var scope = torch.NewDisposeScope();
-        var error = Assert.Throws<NotSupportedException>(() => sgd.Step(new ColumnGradient(theta, torch.tensor(new long[] { 0 }), [0], 1, torch.ones(1, 1))));
+        var error = Assert.Throws<NotSupportedException>(() => sgd.Step(new ColumnGradient(theta, torch.tensor(new long[] { 0 }), [0], 1, torch.ones(1, 1), torch.ones(1, 1))));
         Assert.AreEqual("OwnedSgd has no column-wise (lazy) update.", error.Message);
     }
 }

@@ -28,6 +28,8 @@ internal sealed class OwnedAdam : OwnedOptimizer
     private readonly Tensor?[] _firstMoments;
     private readonly Tensor?[] _secondMoments;
     private readonly Scalar?[] _stepScalars = new Scalar?[2];
+    private readonly Tensor?[] _columnFirstMoments;
+    private readonly Tensor?[] _columnSecondMoments;
     private readonly long[]?[] _lastTouched;
     private long _step;
 
@@ -48,6 +50,8 @@ internal sealed class OwnedAdam : OwnedOptimizer
         _decayFactor = Own(1 - learningRate * weightDecay);
         _firstMoments = new Tensor?[Parameters.Count];
         _secondMoments = new Tensor?[Parameters.Count];
+        _columnFirstMoments = new Tensor?[Parameters.Count];
+        _columnSecondMoments = new Tensor?[Parameters.Count];
         _lastTouched = new long[]?[Parameters.Count];
     }
 
@@ -67,35 +71,40 @@ internal sealed class OwnedAdam : OwnedOptimizer
 
     protected override void Update(int index, Parameter parameter, Tensor grad)
     {
+        if (_columnFirstMoments[index] is not null) throw new InvalidOperationException($"Parameter {index} is updated by columns; it cannot also take a whole gradient.");
         if (_decoupled) parameter.mul_(_decayFactor);
         else if (_weightDecay != 0) grad = grad.add(parameter, alpha: _weightDecayScalar);
-        Move(parameter, FirstMoment(index, parameter), SecondMoment(index, parameter), grad);
+        var m = _firstMoments[index] ??= Own(torch.zeros_like(parameter));
+        var v = _secondMoments[index] ??= Own(torch.zeros_like(parameter));
+        Move(parameter, m, v, grad);
     }
 
     public override bool UpdatesColumns => true;
 
     /// <summary>
-    /// Lazy Adam on the named columns: their weights and moments are gathered, updated as
-    /// <see cref="Update"/> updates a whole parameter, and written back; the other columns keep
-    /// theirs. AdamW's decay of a column is caught up, (1 − lr·λ)^(steps since it was last
-    /// touched), so a column touched every step decays as under dense AdamW; Adam's L2 term is
-    /// added to the touched columns' gradient.
+    /// Lazy Adam on the named columns: their moments are gathered (kept column-major, [in, out],
+    /// so a column is a contiguous row), updated with the columns' weights as <see cref="Update"/>
+    /// updates a whole parameter, and written back; the other columns keep theirs. AdamW's decay
+    /// of a column is caught up, (1 − lr·λ)^(steps since it was last touched), so a column touched
+    /// every step decays as under dense AdamW; Adam's L2 term is added to the touched columns'
+    /// gradient.
     /// </summary>
     protected override void UpdateColumns(int index, ColumnGradient columns)
     {
         var parameter = Parameters[index];
-        var m = FirstMoment(index, parameter);
-        var v = SecondMoment(index, parameter);
-        var theta = parameter.index_select(1, columns.Columns);
-        var firstMoment = m.index_select(1, columns.Columns);
-        var secondMoment = v.index_select(1, columns.Columns);
+        if (_firstMoments[index] is not null) throw new InvalidOperationException($"Parameter {index} is updated by whole gradients; it cannot also take a column gradient.");
+        var m = _columnFirstMoments[index] ??= Own(torch.zeros(parameter.shape[1], parameter.shape[0], dtype: parameter.dtype, device: parameter.device));
+        var v = _columnSecondMoments[index] ??= Own(torch.zeros_like(m));
+        var theta = columns.Values;
+        var firstMoment = m.index_select(0, columns.Columns);
+        var secondMoment = v.index_select(0, columns.Columns);
         var grad = columns.Gradient;
-        if (_decoupled && _weightDecay != 0) theta.mul_(CaughtUpDecay(index, columns));
+        if (_decoupled && _weightDecay != 0) theta.mul_(CaughtUpDecay(index, columns).unsqueeze(1));
         else if (_weightDecay != 0) grad = grad.add(theta, alpha: _weightDecayScalar);
         Move(theta, firstMoment, secondMoment, grad);
-        parameter.index_copy_(1, columns.Columns, theta);
-        m.index_copy_(1, columns.Columns, firstMoment);
-        v.index_copy_(1, columns.Columns, secondMoment);
+        parameter.index_copy_(1, columns.Columns, theta.t());
+        m.index_copy_(0, columns.Columns, firstMoment);
+        v.index_copy_(0, columns.Columns, secondMoment);
     }
 
     /// <summary>Each column's (1 − lr·λ)^(steps since it was last touched), [k]; marks the columns touched now.</summary>
@@ -111,10 +120,6 @@ internal sealed class OwnedAdam : OwnedOptimizer
         }
         return BatchTensors.Rows(factors, columns.Count, columns.Parameter.device);
     }
-
-    private Tensor FirstMoment(int index, Parameter parameter) => _firstMoments[index] ??= Own(torch.zeros_like(parameter));
-
-    private Tensor SecondMoment(int index, Parameter parameter) => _secondMoments[index] ??= Own(torch.zeros_like(parameter));
 
     /// <summary>Adam's moment updates and step, in place on <paramref name="theta"/>, <paramref name="m"/> and <paramref name="v"/>.</summary>
     private void Move(Tensor theta, Tensor m, Tensor v, Tensor grad)
