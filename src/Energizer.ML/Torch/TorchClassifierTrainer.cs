@@ -171,21 +171,21 @@ public sealed class TorchClassifierTrainer : IEstimator<TorchClassifierTransform
                     int rows = Math.Min(batchSize, train.Count - start);
                     using var scope = torch.NewDisposeScope();
                     optimizer.ZeroGrad();
-                    Tensor output;
+                    Tensor logits;
+                    TouchedColumns? touched = null;
                     if (lazyFirstLayer is not null)
                     {
-                        var (firstLayer, touched) = lazyFirstLayer.TrainingForward(train.GatherSparse(order, start, rows, labels));
-                        output = loss(lazyFirstLayer.Rest(firstLayer), BatchTensors.Rows(labels, rows, device));
-                        output.backward();
-                        optimizer.Step(touched.Gradient());
+                        (var firstLayer, touched) = lazyFirstLayer.TrainingForward(train.GatherSparse(order, start, rows, labels));
+                        logits = lazyFirstLayer.Rest(firstLayer);
                     }
                     else
                     {
                         train.Gather(order, start, rows, features, labels);
-                        output = loss(network.forward(BatchTensors.Rows(features, rows, train.FeatureCount, device)), BatchTensors.Rows(labels, rows, device));
-                        output.backward();
-                        optimizer.Step();
+                        logits = network.forward(BatchTensors.Rows(features, rows, train.FeatureCount, device));
                     }
+                    var output = loss(logits, BatchTensors.Rows(labels, rows, device));
+                    output.backward();
+                    optimizer.Step(touched?.Gradient());
                     lossSum += output.item<float>() * rows;
                 }
                 double trainingLoss = lossSum / train.Count;
