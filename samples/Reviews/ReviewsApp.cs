@@ -40,6 +40,11 @@ public static class ReviewsApp
         };
         featurizer.AcceptOnlyFromAmong("pool", "labelled");
         var epochs = SampleOptions.Int("--epochs", "Training epochs of each MLP fit.", defaults.Epochs, minimum: 1);
+        var sparseUpdate = new Option<SparseUpdate>("--sparse-update")
+        {
+            Description = "How the MLP's first layer learns from the sparse n-grams: Lazy (Adam on each batch's n-grams only, the default) or Dense (Adam on all of them every step, about 10x slower).",
+            DefaultValueFactory = _ => defaults.SparseUpdate,
+        };
         var mcIterations = SampleOptions.Int("--mc-iterations", "MC-Dropout passes of BALD.", defaults.McDropoutIterations, minimum: 2);
         var threads = SampleOptions.Int("--threads", "TorchSharp threads of the MLP.", 1, minimum: 1);
         var outDirectory = new Option<string>("--out")
@@ -69,7 +74,7 @@ public static class ReviewsApp
 
         var command = new RootCommand("Energizer.ML reviews sample: active learning on Amazon fine-food reviews (great or other), strategies against Random, with learning curves.")
         {
-            strategies, learner, initial, querySize, budget, seeds, seed, featurizer, epochs, mcIterations, threads, outDirectory, pool, test, interactive, web,
+            strategies, learner, initial, querySize, budget, seeds, seed, featurizer, epochs, sparseUpdate, mcIterations, threads, outDirectory, pool, test, interactive, web,
         };
         command.Validators.Add(result =>
         {
@@ -95,6 +100,7 @@ public static class ReviewsApp
                 Seed = parse.GetValue(seed),
                 FeaturizeOnPool = parse.GetValue(featurizer) == "pool",
                 Epochs = parse.GetValue(epochs),
+                SparseUpdate = parse.GetValue(sparseUpdate),
                 McDropoutIterations = parse.GetValue(mcIterations),
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 PoolPath = parse.GetValue(pool)!,
@@ -128,7 +134,7 @@ public static class ReviewsApp
         var mlContext = new MLContext(settings.Seed);
         var pool = mlContext.Data.LoadFromEnumerable(poolRows);
         var test = mlContext.Data.LoadFromEnumerable(testRows);
-        output.WriteLine($"Pool {poolRows.Count} reviews ({settings.PoolPath}), test {testRows.Count} ({settings.TestPath}). {settings.Learner}, featurizer fitted on "
+        output.WriteLine($"Pool {poolRows.Count} reviews ({settings.PoolPath}), test {testRows.Count} ({settings.TestPath}). {settings.Learner}{(settings.Learner == LearnerChoice.Mlp ? $" ({settings.SparseUpdate} Adam on the n-grams)" : "")}, featurizer fitted on "
             + $"{(settings.FeaturizeOnPool ? "the pool" : "the labelled reviews")}; {settings.InitialLabelled} initial labels, {settings.QuerySize} per query, "
             + $"budget {settings.Budget}, seeds {settings.Seed}..{settings.Seed + settings.Seeds - 1}.");
         try

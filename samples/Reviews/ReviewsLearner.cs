@@ -55,6 +55,7 @@ public static class ReviewsLearner
                 BatchSize = 32,
                 LearningRate = 1e-3,
                 WeightDecay = 1e-4,
+                SparseUpdate = settings.SparseUpdate,
                 Seed = seed,
             }));
     }

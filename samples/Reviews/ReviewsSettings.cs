@@ -26,6 +26,9 @@ public sealed record ReviewsSettings
     /// <summary>Training epochs of each MLP fit.</summary>
     public int Epochs { get; init; } = 30;
 
+    /// <summary>How the MLP's first layer learns from the sparse n-grams: lazy Adam (only each batch's n-grams) or dense Adam.</summary>
+    public Energizer.ML.Torch.SparseUpdate SparseUpdate { get; init; } = Energizer.ML.Torch.SparseUpdate.Lazy;
+
     /// <summary>MC-Dropout passes of BALD with the MLP.</summary>
     public int McDropoutIterations { get; init; } = 20;
 

@@ -27,6 +27,7 @@ switch (args)
     case ["--partitions-child", var threads]: Energizer.ML.Benchmarks.Issues.PartitionedScoring.Child(int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture)); return;
     case ["--small-pool"]: Energizer.ML.Benchmarks.Issues.SmallPoolMcDropout.Run(); return;
     case ["--sparse"]: SparseRates(); return;
+    case ["--sparse-training"]: Energizer.ML.Benchmarks.Issues.SparseTrainingStep.Run(); return;
     case ["--digits-protocol"]: Energizer.ML.Benchmarks.Issues.DigitsProtocol.Run(); return;
     case ["--engines"]: Energizer.ML.Benchmarks.Issues.EngineSpeed.Run(); return;
 }

@@ -57,7 +57,7 @@ internal static class RunFingerprint
             ? FormattableString.Invariant(
                 $"TorchClassifier(Epochs={options.EpochsPerRound ?? o.Epochs}, BatchSize={o.BatchSize}, LearningRate={o.LearningRate:R}, Optimizer={o.Optimizer}, ")
               + FormattableString.Invariant(
-                $"AdamBeta1={o.AdamBeta1:R}, AdamBeta2={o.AdamBeta2:R}, Momentum={o.Momentum:R}, WeightDecay={o.WeightDecay:R}, Seed={o.Seed}, Shuffle={o.Shuffle}, ")
+                $"AdamBeta1={o.AdamBeta1:R}, AdamBeta2={o.AdamBeta2:R}, Momentum={o.Momentum:R}, WeightDecay={o.WeightDecay:R}, SparseUpdate={o.SparseUpdate}, Seed={o.Seed}, Shuffle={o.Shuffle}, ")
               + FormattableString.Invariant($"EarlyStoppingPatience={o.EarlyStoppingPatience}, ClassWeights={(o.ClassWeights is { } w ? string.Join(",", w.Select(x => x.ToString("R", CultureInfo.InvariantCulture))) : "none")})")
             : learner.GetType().Name;
         return FormattableString.Invariant($"{estimator}; ResetWeights={options.ResetWeights}");

@@ -52,6 +52,14 @@ public sealed class TorchClassifierOptions
     public double WeightDecay { get; set; }
 
     /// <summary>
+    /// How Adam and AdamW update the first <c>Linear</c> of a <see cref="TorchSharp.Modules.Sequential"/>
+    /// network when the training rows come sparse. Default <see cref="Torch.SparseUpdate.Lazy"/>:
+    /// only the columns a batch touches are read and updated (lazy Adam, see the enum). SGD, dense
+    /// rows and other networks always train dense.
+    /// </summary>
+    public SparseUpdate SparseUpdate { get; set; } = SparseUpdate.Lazy;
+
+    /// <summary>
     /// Seeds torch's generator before the network is built and the epoch shuffles: the same seed,
     /// data and thread count give identical weights. TorchSharp's generator is process-wide, so
     /// fits running concurrently in one process are not reproducible. Default 0.
@@ -120,6 +128,7 @@ public sealed class TorchClassifierOptions
         if (EarlyStoppingPatience < 0)
             throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be zero (off) or positive.");
         if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
+        if (!Enum.IsDefined(SparseUpdate)) throw new ArgumentOutOfRangeException(nameof(SparseUpdate), SparseUpdate, "Unknown sparse update.");
         if (Device == DeviceType.CUDA && !torch.cuda.is_available())
             throw new ArgumentException("Device is CUDA but torch.cuda.is_available() is false (is a TorchSharp CUDA package referenced?).", nameof(Device));
         if (Device is not (DeviceType.CPU or DeviceType.CUDA))

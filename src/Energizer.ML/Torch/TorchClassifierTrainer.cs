@@ -144,6 +144,9 @@ public sealed class TorchClassifierTrainer : IEstimator<TorchClassifierTransform
         CancellationToken token)
     {
         using var optimizer = OwnedOptimizer.Create(network.parameters(), options);
+        using var lazyFirstLayer = train.IsSparse && options.SparseUpdate == SparseUpdate.Lazy && optimizer.UpdatesColumns ? SparseFirstLayer.For(network) : null;
+        if (lazyFirstLayer is not null)
+            options.Log?.Invoke("TorchClassifier: sparse rows; the first layer trains on each batch's columns only (lazy Adam, SparseUpdate.Lazy).");
         using var classWeights = options.ClassWeights is null ? null : torch.tensor(options.ClassWeights, device: device);
         var loss = options.Loss ?? ((logits, labels) => nn.functional.cross_entropy(logits, labels, classWeights));
         int batchSize = options.BatchSize;
@@ -166,12 +169,23 @@ public sealed class TorchClassifierTrainer : IEstimator<TorchClassifierTransform
                 {
                     token.ThrowIfCancellationRequested();
                     int rows = Math.Min(batchSize, train.Count - start);
-                    train.Gather(order, start, rows, features, labels);
                     using var scope = torch.NewDisposeScope();
                     optimizer.ZeroGrad();
-                    var output = loss(network.forward(BatchTensors.Rows(features, rows, train.FeatureCount, device)), BatchTensors.Rows(labels, rows, device));
+                    Tensor logits;
+                    TouchedColumns? touched = null;
+                    if (lazyFirstLayer is not null)
+                    {
+                        (var firstLayer, touched) = lazyFirstLayer.TrainingForward(train.GatherSparse(order, start, rows, labels));
+                        logits = lazyFirstLayer.Rest(firstLayer);
+                    }
+                    else
+                    {
+                        train.Gather(order, start, rows, features, labels);
+                        logits = network.forward(BatchTensors.Rows(features, rows, train.FeatureCount, device));
+                    }
+                    var output = loss(logits, BatchTensors.Rows(labels, rows, device));
                     output.backward();
-                    optimizer.Step();
+                    optimizer.Step(touched?.Gradient());
                     lossSum += output.item<float>() * rows;
                 }
                 double trainingLoss = lossSum / train.Count;

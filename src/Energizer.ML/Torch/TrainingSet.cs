@@ -20,6 +20,9 @@ internal sealed class TrainingSet
     private float[] _values = [];
     private long[] _rowStarts = new long[257];
     private int _sparseRows;
+    private long[] _batchColumns = [];
+    private long[] _batchRowStarts = [];
+    private float[] _batchValues = [];
 
     private TrainingSet(int featureCount)
     {
@@ -113,5 +116,39 @@ internal sealed class TrainingSet
             var target = features.AsSpan(i * FeatureCount, FeatureCount);
             for (long k = _rowStarts[row]; k < _rowStarts[row + 1]; k++) target[_indices[k]] = _values[k];
         }
+    }
+
+    /// <summary>
+    /// Rows <paramref name="order"/>[start .. start+rows) of a sparse set as their non-zeros, in
+    /// buffers reused by the next call; their labels into <paramref name="labels"/>.
+    /// </summary>
+    public SparseRows GatherSparse(ReadOnlySpan<int> order, int start, int rows, long[] labels)
+    {
+        if (!IsSparse) throw new InvalidOperationException("The training rows are stored dense.");
+        if (_batchRowStarts.Length < rows) _batchRowStarts = new long[rows];
+        long nonZeros = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            int row = order[start + i];
+            nonZeros += _rowStarts[row + 1] - _rowStarts[row];
+        }
+        if (_batchColumns.Length < nonZeros)
+        {
+            _batchColumns = new long[nonZeros];
+            _batchValues = new float[nonZeros];
+        }
+        int entry = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            int row = order[start + i];
+            labels[i] = _labels[row];
+            _batchRowStarts[i] = entry;
+            for (long k = _rowStarts[row]; k < _rowStarts[row + 1]; k++, entry++)
+            {
+                _batchColumns[entry] = _indices[k];
+                _batchValues[entry] = _values[k];
+            }
+        }
+        return new SparseRows(rows, entry, _batchColumns, _batchRowStarts, _batchValues);
     }
 }

@@ -140,6 +140,17 @@ public sealed class CheckpointFingerprintTests
     });
 
     [TestMethod]
+    public void TheLearnerFingerprintNamesTheSparseUpdate()
+    {
+        var ml = new MLContext(0);
+        var lazy = RunFingerprint.Learner(Mlp(ml), Options("unused", AcquisitionStrategy.Margin));
+        var dense = RunFingerprint.Learner(
+            ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions { SparseUpdate = SparseUpdate.Dense }), Options("unused", AcquisitionStrategy.Margin));
+        StringAssert.Contains(lazy, "WeightDecay=0, SparseUpdate=Lazy, Seed=0");
+        StringAssert.Contains(dense, "SparseUpdate=Dense");
+    }
+
+    [TestMethod]
     public void OtherLearnerSettingsAreLoggedAndTheRunResumes() => InTempDirectory(dir =>
     {
         var ml = new MLContext(0);

@@ -49,10 +49,17 @@ internal abstract class OwnedOptimizer : IDisposable
         }
     }
 
-    /// <summary>One update from the current gradients; parameters without a gradient are left alone.</summary>
-    public void Step()
+    /// <summary>Whether <see cref="Step"/> takes a <see cref="ColumnGradient"/> (updates the columns it names lazily).</summary>
+    public virtual bool UpdatesColumns => false;
+
+    /// <summary>
+    /// One update from the current gradients; parameters without a gradient are left alone, but
+    /// for <paramref name="columns"/>, whose parameter is updated on the columns it names only.
+    /// </summary>
+    public void Step(ColumnGradient? columns = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (columns is not null && !UpdatesColumns) throw new NotSupportedException($"{GetType().Name} has no column-wise (lazy) update.");
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         BeginStep();
@@ -62,7 +69,20 @@ internal abstract class OwnedOptimizer : IDisposable
             if (grad is null) continue;
             Update(i, Parameters[i], grad);
         }
+        if (columns is { } sparse) UpdateColumns(IndexOf(sparse.Parameter), sparse);
     }
+
+    private int IndexOf(Parameter parameter)
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            if (ReferenceEquals(Parameters[i], parameter)) return i;
+        }
+        throw new ArgumentException("The column gradient's parameter is not one this optimiser updates.", nameof(parameter));
+    }
+
+    /// <summary>Updates the columns <paramref name="columns"/> names of parameter <paramref name="index"/>; runs under no_grad inside a dispose scope.</summary>
+    protected virtual void UpdateColumns(int index, ColumnGradient columns) => throw new NotSupportedException();
 
     /// <summary>Called once per step before the parameters are updated (per-step scalars).</summary>
     protected virtual void BeginStep()
