@@ -108,4 +108,4 @@ static double Measure(string name, Func<float> run, int repeats = 15)
 var config = DefaultConfig.Instance
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1))
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+BenchmarkSwitcher.FromAssembly(typeof(Energizer.ML.Benchmarks.InferenceBenchmark).Assembly).Run(args, config);
