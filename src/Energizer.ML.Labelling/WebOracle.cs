@@ -81,9 +81,6 @@ public sealed class WebOracle : IOracle, IProgress<RoundReport>, IAsyncDisposabl
         _session.Report(value);
     }
 
-    /// <summary>Tells the pages the run is over (when it ended without a final report, e.g. stopped).</summary>
-    public void Finish(string reason) => _session.Finish(reason);
-
     /// <summary>Stops the server.</summary>
     public async ValueTask DisposeAsync()
     {
