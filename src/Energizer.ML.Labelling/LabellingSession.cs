@@ -89,12 +89,6 @@ internal sealed class LabellingSession
         }
     }
 
-    /// <summary>Marks the run as over (the page stops polling for work).</summary>
-    public void Finish(string reason)
-    {
-        lock (_gate) _finished ??= reason;
-    }
-
     /// <summary>What <paramref name="page"/> shows now; leases it a row when one is free.</summary>
     public PageState StateFor(string page)
     {
@@ -163,6 +157,7 @@ internal sealed class LabellingSession
             if (!q.AnsweredBy.TryGetValue(page, out var answered) || answered.Count == 0)
                 return Outcome.Conflict("Nothing to undo: this page has no answer in the open round.");
             var row = q.ById[answered[^1]];
+            if (row.Status != RowStatus.Answered) return Outcome.Conflict($"Row {row.Item.RowId} is already being taken back.");
             row.Status = RowStatus.Retracting;
             submission = new Submission(OracleAnswer.Retract(row.Item.RowId), page, null);
             _submissions.Writer.TryWrite(submission);

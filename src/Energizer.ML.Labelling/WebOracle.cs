@@ -71,7 +71,30 @@ public sealed class WebOracle : IOracle, IProgress<RoundReport>, IAsyncDisposabl
     public IAsyncEnumerable<OracleAnswer> LabelAsync(OracleQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
+        CheckClasses(query);
         return _session.LabelAsync(query, QueryReader.Read(query, _options.Renderer, [.. _options.Classes]), cancellationToken);
+    }
+
+    /// <summary>
+    /// Every class must be a label the loop keeps: otherwise a page would hear "saved" for an
+    /// answer the loop then rejects. Checked with the loop's own conversion.
+    /// </summary>
+    private void CheckClasses(OracleQuery query)
+    {
+        foreach (var c in _options.Classes)
+        {
+            string? problem;
+            try
+            {
+                problem = LabelValues.IsMissing(LabelValues.Normalize(c.Value, query.LabelType), query.LabelType) ? "it is a missing value" : null;
+            }
+            catch (FormatException e)
+            {
+                problem = e.Message;
+            }
+            if (problem is not null)
+                throw new ArgumentException($"Class '{c.Value}' cannot be a label of column '{query.LabelColumnName}' ({query.LabelType}): {problem}.", nameof(WebOracleOptions.Classes));
+        }
     }
 
     /// <summary>Shows a round's report on the page (the curve; the final report's stop reason ends the page's work).</summary>
@@ -80,9 +103,6 @@ public sealed class WebOracle : IOracle, IProgress<RoundReport>, IAsyncDisposabl
         ArgumentNullException.ThrowIfNull(value);
         _session.Report(value);
     }
-
-    /// <summary>Tells the pages the run is over (when it ended without a final report, e.g. stopped).</summary>
-    public void Finish(string reason) => _session.Finish(reason);
 
     /// <summary>Stops the server.</summary>
     public async ValueTask DisposeAsync()

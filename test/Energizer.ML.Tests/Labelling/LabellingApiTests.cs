@@ -126,4 +126,19 @@ public sealed class LabellingApiTests
         using var query = JsonDocument.Parse(await s_client.GetStringAsync("/api/query"));
         Assert.AreEqual(5, query.RootElement.GetProperty("remaining").GetArrayLength(), "none of these requests answered a row");
     }
+
+    [TestMethod]
+    public async Task AnAnswerForARowAnotherLivePageHoldsIsRefusedWith409()
+    {
+        using var held = JsonDocument.Parse(await s_client.GetStringAsync("/api/state?page=holder"));
+        long row = held.RootElement.GetProperty("item").GetProperty("rowId").GetInt64();
+        using var response = await s_client.PostAsJsonAsync("/api/answer", new { page = "intruder", rowId = row, label = "3" });
+        Assert.AreEqual(HttpStatusCode.Conflict, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.AreEqual($"Row {row} is being labelled on another page; this answer was not recorded.", json.RootElement.GetProperty("message").GetString());
+        using var undo = await s_client.PostAsJsonAsync("/api/undo", new { page = "intruder" });
+        Assert.AreEqual(HttpStatusCode.Conflict, undo.StatusCode);
+        using var undoJson = JsonDocument.Parse(await undo.Content.ReadAsStringAsync());
+        Assert.AreEqual("Nothing to undo: this page has no answer in the open round.", undoJson.RootElement.GetProperty("message").GetString());
+    }
 }
