@@ -215,7 +215,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 {
                     int k = _options.Budget is { } budget ? Math.Min(_options.QuerySize, budget - _ledger.Labels.Count) : _options.QuerySize;
                     var watch = Stopwatch.StartNew();
-                    var (ids, scores, scanSeconds, pickSeconds) = Query(model, k);
+                    var (ids, scores, scanSeconds, pickSeconds) = await QueryAsync(model, k, cancellationToken).ConfigureAwait(false);
                     report = report with
                     {
                         SelectedRowIds = ids,
@@ -282,7 +282,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             return (report, model);
         }
 
-        private (List<long> Ids, List<float> Scores, double ScanSeconds, double PickSeconds) Query(ITransformer? model, int k)
+        private async Task<(List<long> Ids, List<float> Scores, double ScanSeconds, double PickSeconds)> QueryAsync(ITransformer? model, int k, CancellationToken cancellationToken)
         {
             // Rows already labelled, and rows the oracle skipped or could not label: not asked again;
             // only the labelled ones are centres for diversity strategies.
@@ -295,9 +295,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 var drawn = PoolDraws.Random(_pool, _options.IdColumnName, k, _options.Seed, SeededHash.DrawStream, labelled.Union(skipped).ToHashSet());
                 return (drawn, [.. drawn.Select(_ => 0f)], 0, 0);
             }
-            // The session's binding (a network copy, cached masks) is freed when the query ends.
-            using var session = Scorer(model).Score(_scoringPool);
-            var selection = TopKSelector.Select(session, k, new SelectionOptions
+            var request = new PoolScoringRequest(model, _scoringPool, ScorerOptions(), k, new SelectionOptions
             {
                 IdColumnName = _options.IdColumnName,
                 Labelled = labelled,
@@ -305,10 +303,13 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 Partitions = _options.ScoringPartitions,
                 CandidateCount = _options.CandidateCount,
             });
+            var selection = await (_options.PoolScorer ?? InProcessPoolScorer.Instance).SelectAsync(request, cancellationToken).ConfigureAwait(false);
             return ([.. selection.RowIds], [.. selection.Scores], selection.ScanSeconds, selection.PickSeconds);
         }
 
-        private AcquisitionScorerTransformer Scorer(ITransformer model) => new(model, new AcquisitionScorerOptions
+        private AcquisitionScorerTransformer Scorer(ITransformer model) => new(model, ScorerOptions());
+
+        private AcquisitionScorerOptions ScorerOptions() => new()
         {
             Strategy = _options.Strategy.ForRun(_options.Seed),
             Inference = _options.Inference,
@@ -317,7 +318,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             EmbeddingColumnName = _options.EmbeddingColumnName,
             LabelColumnName = _options.LabelColumnName,
             LabelType = _options.LabelType,
-        });
+        };
 
         private async Task<RoundReport> LabelAsync(RoundReport report, CancellationToken cancellationToken)
         {
