@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 
 namespace DistributedPoolSample;
@@ -26,8 +27,9 @@ public sealed class ClusterConnection : IAsyncDisposable
             {
                 client.UseLocalhostClustering([.. gatewayPorts]);
                 // A shard of a large pool may score for longer than Orleans's default 30 s.
-                client.Configure<MessagingOptions>(o => o.ResponseTimeout = responseTimeout);
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
             })
+            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .Build();
         await host.StartAsync().ConfigureAwait(false);
         return new ClusterConnection(host);

@@ -1,6 +1,7 @@
 using System.Net;
 using Energizer.ML.Orleans;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 
 namespace DistributedPoolSample;
@@ -32,6 +33,7 @@ public static class SiloHost
                 });
                 silo.AddEnergizerPoolScoring(o => o.TorchThreads = torchThreads);
             })
+            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .Build();
         await host.StartAsync(stop).ConfigureAwait(false);
         await output.WriteLineAsync($"{ReadyLine} on port {siloPort} (gateway {gatewayPort})").ConfigureAwait(false);

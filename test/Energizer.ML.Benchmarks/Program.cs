@@ -28,6 +28,7 @@ switch (args)
     case ["--small-pool"]: Energizer.ML.Benchmarks.Issues.SmallPoolMcDropout.Run(); return;
     case ["--sparse"]: SparseRates(); return;
     case ["--digits-protocol"]: Energizer.ML.Benchmarks.Issues.DigitsProtocol.Run(); return;
+    case ["--scale-out", .. var scaleOut]: await Energizer.ML.Benchmarks.Issues.ScaleOut.RunAsync(scaleOut); return;
 }
 
 static void SparseRates()
