@@ -32,7 +32,7 @@ public sealed class TextShardFormat
         if (Columns.Count == 0) throw new ArgumentException("TextShardFormat.Columns must name at least one column.");
         return new TextLoader.Options
         {
-            Columns = [.. Columns.Select(c => new TextLoader.Column(c.Name, c.Kind, c.First, c.Last))],
+            Columns = [.. Columns.Select(c => c.First == c.Last ? new TextLoader.Column(c.Name, c.Kind, c.First) : new TextLoader.Column(c.Name, c.Kind, c.First, c.Last))],
             Separators = [Separator],
             HasHeader = HasHeader,
             AllowQuoting = AllowQuoting,

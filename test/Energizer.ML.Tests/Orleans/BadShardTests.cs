@@ -103,4 +103,37 @@ public sealed class BadShardTests
         var error = Assert.ThrowsExactly<InvalidDataException>(() => new ShardedPool(ml, [ShardSource.Text(a, format), ShardSource.Text(c, format)]));
         Assert.AreEqual($"Shard text shard '{c}' cannot be read: the file does not exist.", error.Message);
     }
+
+    [TestMethod]
+    public void TheLoopReadsLabelledRowsFromTheShardsThatHoldThemOnly()
+    {
+        // A text loader opens its file again for every cursor: once b.csv is gone, a pass over the
+        // whole pool fails, and reading rows 0 and 2 (both in a.csv) must not touch b.csv.
+        var ml = new MLContext(0);
+        using var directory = new TemporaryDirectory("energizer-shards-");
+        string a = Path.Combine(directory.Path, "a.csv"), b = Path.Combine(directory.Path, "b.csv");
+        File.WriteAllLines(a, ["x,label", "1,cat", "2,dog", "3,cat"]);
+        File.WriteAllLines(b, ["x,label", "4,dog"]);
+        var format = new TextShardFormat { Columns = [new("X", DataKind.Single, 0, 0), new("Label", DataKind.String, 1, 1)] };
+        var pool = new ShardedPool(ml, [ShardSource.Text(a, format), ShardSource.Text(b, format)]);
+        File.Delete(b);
+        var labelled = new Energizer.ML.Loop.PoolSubsetView(pool, null, new HashSet<long> { 0, 2 }, null, "RowId");
+        var read = ml.Data.CreateEnumerable<XRow>(labelled, reuseRowObject: false).ToArray();
+        CollectionAssert.AreEqual(new[] { 1f, 3f }, read.Select(r => r.X).ToArray());
+        CollectionAssert.AreEqual(new[] { 0L, 2L }, read.Select(r => r.RowId).ToArray());
+        Assert.Throws<Exception>(() =>
+        {
+            using var all = pool.GetRowCursor(pool.Schema);
+            while (all.MoveNext())
+            {
+            }
+        });
+    }
+
+    private sealed class XRow
+    {
+        public float X { get; set; }
+
+        public long RowId { get; set; }
+    }
 }
