@@ -50,13 +50,14 @@ public sealed class OrleansPoolScorer : IPoolScorer
         string hash = ModelBytes.Hash(model);
         await WithRetries("storing the model", () => _client.GetGrain<IModelGrain>(hash).Put(model), cancellationToken).ConfigureAwait(false);
 
-        var calls = Enumerable.Range(0, _pool.Shards.Count).Select(s => Call(s, hash, recipe, request)).ToArray();
+        string round = Guid.NewGuid().ToString("N");
+        var calls = Enumerable.Range(0, _pool.Shards.Count).Select(s => Call(s, $"{round}/{s}", hash, recipe, request)).ToArray();
         var answers = await Task.WhenAll(calls.Select(c => ScoreShard(c, hash, model, cancellationToken))).ConfigureAwait(false);
         var selection = TopKSelector.Merge([.. answers.Select(a => a.Result.Unpack())], request.K, request.Selection, request.Scorer.Strategy);
         LastRound = new PoolScoringRound(
             [.. answers.Select((a, s) => new ShardRound(_pool.Shards[s].Name, a.Result.Silo, a.Result.Seen, a.Result.ScanSeconds, a.Attempts))],
             model.Length,
-            calls.Sum(c => (long)_serializer.SerializeToArray(c).Length * answers[Array.IndexOf(calls, c)].Attempts),
+            calls.Select((c, s) => (long)_serializer.SerializeToArray(c).Length * answers[s].Attempts).Sum(),
             answers.Sum(a => (long)_serializer.SerializeToArray(a.Result).Length),
             watch.Elapsed.TotalSeconds);
         return selection;
@@ -73,7 +74,7 @@ public sealed class OrleansPoolScorer : IPoolScorer
                 "The pool to score is not this scorer's sharded pool: give the loop the same ShardedPool the OrleansPoolScorer was made with.", nameof(pool));
     }
 
-    private ShardScoringCall Call(int shard, string hash, ScoringRecipe recipe, PoolScoringRequest request)
+    private ShardScoringCall Call(int shard, string callId, string hash, ScoringRecipe recipe, PoolScoringRequest request)
     {
         long first = _pool.FirstRows[shard], rows = _pool.RowsOf(shard);
         bool positions = request.Scorer.IdColumnName is null;
@@ -84,6 +85,7 @@ public sealed class OrleansPoolScorer : IPoolScorer
             : [.. ids.Order()];
         return new ShardScoringCall
         {
+            CallId = callId,
             ModelHash = hash,
             Shard = _pool.Shards[shard],
             FirstRow = first,
@@ -110,6 +112,7 @@ public sealed class OrleansPoolScorer : IPoolScorer
             }
             return await _client.GetGrain<IShardScorerGrain>(call.Shard.Name).Score(call).WaitAsync(_options.CallTimeout, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+        _options.ShardAnswered?.Invoke(new ShardRound(call.Shard.Name, result.Silo, result.Seen, result.ScanSeconds, attempts));
         return (result, attempts);
     }
 

@@ -19,4 +19,7 @@ public sealed class OrleansPoolScorerOptions
     /// applies first: set it above a shard's scoring time on the client.
     /// </summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Called as each shard's answer arrives (from a thread-pool thread), for progress reports.</summary>
+    public Action<ShardRound>? ShardAnswered { get; set; }
 }

@@ -7,6 +7,14 @@ namespace Energizer.ML.Orleans.Wire;
 [Alias("Energizer.ML.Orleans.ShardScoringCall")]
 internal sealed class ShardScoringCall
 {
+    /// <summary>
+    /// The same for every try of one shard in one round: a try sent again after a timeout, while
+    /// the first is still queued or running on a live silo, gets the first one's answer instead of
+    /// scoring the shard a second time.
+    /// </summary>
+    [Id(11)]
+    public string CallId { get; set; } = "";
+
     /// <summary>The SHA-256 of the model's bytes; silos fetch the bytes once per hash.</summary>
     [Id(0)]
     public string ModelHash { get; set; } = "";

@@ -10,15 +10,15 @@ namespace Energizer.ML.Tests.Orleans;
 
 /// <summary>
 /// Two silo processes of the sample's built host and a client (this process) on 127.0.0.1 run a
-/// 3-round loop; the second silo is killed with SIGKILL while round 2's shards are being scored.
+/// 3-round loop; the second silo is killed with SIGKILL when round 2's first shard answer arrives.
 /// The killed silo's shard calls fail, the client tries them again on the surviving silo, and the
 /// loop's labels and history equal an in-process run's.
 /// </summary>
 [TestClass]
 public sealed class SiloProcessKillTests
 {
-    /// <summary>Kills a silo once the second query's shard calls are under way, then lets the round finish.</summary>
-    private sealed class KillDuringSecondQuery(OrleansPoolScorer inner, SiloProcess victim) : IPoolScorer
+    /// <summary>Arms the kill for the second query: the victim dies when that round's first shard answer arrives, with its other shards still queued.</summary>
+    private sealed class KillDuringSecondQuery(OrleansPoolScorer inner, Action arm) : IPoolScorer
     {
         private int _queries;
 
@@ -27,10 +27,8 @@ public sealed class SiloProcessKillTests
         public async Task<Selection> SelectAsync(PoolScoringRequest request, CancellationToken cancellationToken = default)
         {
             if (++_queries != 2) return await inner.SelectAsync(request, cancellationToken);
-            var round = inner.SelectAsync(request, cancellationToken);
-            await Task.Delay(300, cancellationToken);
-            victim.Kill();
-            var selection = await round;
+            arm();
+            var selection = await inner.SelectAsync(request, cancellationToken);
             KilledRound = inner.LastRound;
             return selection;
         }
@@ -52,17 +50,24 @@ public sealed class SiloProcessKillTests
     public async Task ASiloKilledMidRoundLosesNothing()
     {
         var ml = new MLContext(0);
-        // 24 shards of 2,500 rows: each silo scores one at a time, so a kill 0.3 s into the round
-        // finds shard calls queued or running on the victim.
-        var pool = SyntheticModels.Pool(ml, 60_000, 2_500);
+        // 24 shards of 1,500 rows: each silo scores one at a time, so when round 2's first answer
+        // arrives the victim still has shard calls queued or running.
+        var pool = SyntheticModels.Pool(ml, 36_000, 1_500);
         var single = ml.ActiveLearning().Trainer(Options(null)).Fit(SyntheticModels.Mlp(ml), pool, Oracles.FromLabelColumn());
 
         int[] ports = SiloProcess.FreePorts(4);
         using var primary = await SiloProcess.StartAsync(ports[0], ports[1], ports[0], 1, TimeSpan.FromMinutes(3));
         using var victim = await SiloProcess.StartAsync(ports[2], ports[3], ports[0], 1, TimeSpan.FromMinutes(3));
-        await using var connection = await ClusterConnection.ConnectAsync([ports[1], ports[3]], TimeSpan.FromMinutes(2));
-        var orleans = new OrleansPoolScorer(connection.Client, pool, new OrleansPoolScorerOptions { RetryFor = TimeSpan.FromMinutes(2) });
-        var killer = new KillDuringSecondQuery(orleans, victim);
+        await using var connection = await ClusterConnection.ConnectAsync([ports[1], ports[3]], TimeSpan.FromMinutes(4));
+        // Calls queue at a silo behind its other shards: on a loaded machine the survivor's queue
+        // after the kill can take minutes, which the timeouts allow for.
+        SiloProcess? armed = null;
+        var orleans = new OrleansPoolScorer(connection.Client, pool, new OrleansPoolScorerOptions
+        {
+            RetryFor = TimeSpan.FromMinutes(5),
+            ShardAnswered = _ => Interlocked.Exchange(ref armed, null)?.Kill(),
+        });
+        var killer = new KillDuringSecondQuery(orleans, () => armed = victim);
         var spread = ml.ActiveLearning().Trainer(Options(killer)).Fit(SyntheticModels.Mlp(ml), pool, Oracles.FromLabelColumn());
 
         Assert.IsTrue(victim.HasExited, "the victim was killed");
