@@ -30,6 +30,7 @@ switch (args)
     case ["--sparse-training"]: Energizer.ML.Benchmarks.Issues.SparseTrainingStep.Run(); return;
     case ["--digits-protocol"]: Energizer.ML.Benchmarks.Issues.DigitsProtocol.Run(); return;
     case ["--engines"]: Energizer.ML.Benchmarks.Issues.EngineSpeed.Run(); return;
+    case ["--scale-out", .. var scaleOut]: await Energizer.ML.Benchmarks.Issues.ScaleOut.RunAsync(scaleOut); return;
 }
 
 static void SparseRates()

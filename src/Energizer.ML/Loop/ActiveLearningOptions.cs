@@ -108,6 +108,13 @@ public sealed class ActiveLearningOptions
     /// <summary>A pool column of embeddings for diversity strategies (null: the learner's, if any).</summary>
     public string? EmbeddingColumnName { get; set; }
 
+    /// <summary>
+    /// Scores the pool and selects each round's rows; null (the default) scores on this machine
+    /// (<see cref="Scoring.InProcessPoolScorer"/>). Energizer.ML.Orleans's scorer spreads the pool's
+    /// shards over a cluster and returns the same selections.
+    /// </summary>
+    public Scoring.IPoolScorer? PoolScorer { get; set; }
+
     /// <summary>Valid labels; oracle answers outside it are rejected. Null: any label of the right type.</summary>
     public IReadOnlyCollection<string>? ValidLabels { get; set; }
 

@@ -215,7 +215,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 {
                     int k = _options.Budget is { } budget ? Math.Min(_options.QuerySize, budget - _ledger.Labels.Count) : _options.QuerySize;
                     var watch = Stopwatch.StartNew();
-                    var (ids, scores, scanSeconds, pickSeconds, engine) = Query(model, k);
+                    var (ids, scores, scanSeconds, pickSeconds, engine) = await QueryAsync(model, k, cancellationToken).ConfigureAwait(false);
                     if (engine is not null && engine != _lastEngine)
                         _log.Info(MessageSensitivity.None, $"Round {round}: the pool is scored on {engine}.");
                     _lastEngine = engine ?? _lastEngine;
@@ -289,7 +289,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
         /// <summary>The engine the last query scored on, so the log says it once and again only when it changes.</summary>
         private string? _lastEngine;
 
-        private (List<long> Ids, List<float> Scores, double ScanSeconds, double PickSeconds, string? Engine) Query(ITransformer? model, int k)
+        private async Task<(List<long> Ids, List<float> Scores, double ScanSeconds, double PickSeconds, string? Engine)> QueryAsync(ITransformer? model, int k, CancellationToken cancellationToken)
         {
             // Rows already labelled, and rows the oracle skipped or could not label: not asked again;
             // only the labelled ones are centres for diversity strategies.
@@ -302,9 +302,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 var drawn = PoolDraws.Random(_pool, _options.IdColumnName, k, _options.Seed, SeededHash.DrawStream, labelled.Union(skipped).ToHashSet());
                 return (drawn, [.. drawn.Select(_ => 0f)], 0, 0, null);
             }
-            // The session's binding (a network copy, cached masks) is freed when the query ends.
-            using var session = Scorer(model).Score(_scoringPool);
-            var selection = TopKSelector.Select(session, k, new SelectionOptions
+            var request = new PoolScoringRequest(model, _scoringPool, ScorerOptions(), k, new SelectionOptions
             {
                 IdColumnName = _options.IdColumnName,
                 Labelled = labelled,
@@ -312,10 +310,13 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 Partitions = _options.ScoringPartitions,
                 CandidateCount = _options.CandidateCount,
             });
-            return ([.. selection.RowIds], [.. selection.Scores], selection.ScanSeconds, selection.PickSeconds, session.Engine);
+            var selection = await (_options.PoolScorer ?? InProcessPoolScorer.Instance).SelectAsync(request, cancellationToken).ConfigureAwait(false);
+            return ([.. selection.RowIds], [.. selection.Scores], selection.ScanSeconds, selection.PickSeconds, selection.Engine);
         }
 
-        private AcquisitionScorerTransformer Scorer(ITransformer model) => new(model, new AcquisitionScorerOptions
+        private AcquisitionScorerTransformer Scorer(ITransformer model) => new(model, ScorerOptions());
+
+        private AcquisitionScorerOptions ScorerOptions() => new()
         {
             Strategy = _options.Strategy.ForRun(_options.Seed),
             Inference = _options.Inference,
@@ -324,7 +325,7 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             EmbeddingColumnName = _options.EmbeddingColumnName,
             LabelColumnName = _options.LabelColumnName,
             LabelType = _options.LabelType,
-        });
+        };
 
         /// <param name="report">The round's report with its selection.</param>
         /// <param name="cancellationToken">Stops labelling; answers so far are saved.</param>

@@ -87,6 +87,13 @@ internal sealed class PoolSubsetView : IDataView
             var poolColumns = view._pool.Schema.Where(c => _active[c.Index] && c.Index != view._labelIndex).ToList();
             DataViewSchema.Column? idColumn = view._idColumnName is null ? null : view._pool.Schema[view._idColumnName];
             if (idColumn is { } id && !poolColumns.Contains(id)) poolColumns.Add(id);
+            if (idColumn is null && view._pool is IRowSubsetSource subset)
+            {
+                // Rows by position from a pool that reads only them (docs/design.md, "Pool scorers").
+                _input = subset.GetRowCursor(poolColumns, view._include);
+                _id = () => _input.Position;
+                return;
+            }
             _input = view._pool.GetRowCursor(poolColumns);
             _id = idColumn is { } idc ? IdReader.Create(_input, idc) : () => _inputPosition;
         }

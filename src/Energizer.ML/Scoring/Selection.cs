@@ -20,6 +20,9 @@ public sealed class Selection
     /// <summary>Seconds of the joint pick among the candidates of a batch-aware strategy (BatchBALD, CoreSet, BADGE); 0 for the others.</summary>
     public double PickSeconds { get; internal init; }
 
+    /// <summary>What scored the pool (see <see cref="ScoringSession.Engine"/>); null when the pool scorer does not say.</summary>
+    public string? Engine { get; internal set; }
+
     /// <summary>The selected row ids, best first.</summary>
     public IReadOnlyList<long> RowIds { get; }
 

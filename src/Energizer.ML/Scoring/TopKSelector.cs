@@ -32,23 +32,91 @@ public static class TopKSelector
     public static Selection Select(IDataView scored, int k, SelectionOptions? options = null) =>
         Select(scored, k, options, (scored as ScoredPoolView)?.Strategy);
 
+    /// <summary>
+    /// The first half of <see cref="Select(ScoringSession, int, SelectionOptions?)"/>: streams the
+    /// session's pool once and keeps its best <paramref name="k"/> unlabelled rows (for a batch-aware
+    /// strategy its best M, <see cref="SelectionOptions.CandidateCount"/>, with what the joint pick
+    /// reads), without picking. A machine that scores one shard of a pool sends these to the one
+    /// that merges (<see cref="Merge"/>), so the merged selection is the single-process one.
+    /// </summary>
+    public static SelectionCandidates Candidates(ScoringSession session, int k, SelectionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        options ??= new SelectionOptions();
+        return Gather(session.Scored, k, options, StrategyOf(session.Scored, options, session.Strategy));
+    }
+
+    /// <summary>
+    /// The second half of <see cref="Select(ScoringSession, int, SelectionOptions?)"/>: merges the
+    /// best rows of the pool's parts (<see cref="Candidates"/>) by score, ties to the lower row id,
+    /// and, for a batch-aware <paramref name="strategy"/>, picks <paramref name="k"/> of the best M jointly.
+    /// </summary>
+    /// <param name="parts">Each part's candidates; row ids must be unique across parts.</param>
+    /// <param name="k">Rows to select.</param>
+    /// <param name="options">The options the parts were gathered with (<see cref="SelectionOptions.CandidateCount"/> is read).</param>
+    /// <param name="strategy">The scorer's strategy: a batch-aware one picks jointly; null or any other keeps the plain top k.</param>
+    public static Selection Merge(IReadOnlyList<SelectionCandidates> parts, int k, SelectionOptions? options, AcquisitionStrategy? strategy)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        options ??= new SelectionOptions();
+        if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1.");
+        bool joint = strategy is { IsBatchAware: true };
+        int keep = KeptCount(k, options, joint);
+        long seen = parts.Sum(p => p.Seen);
+        if (seen == 0) throw new ArgumentException("The pool is empty: there are no rows to select from.", nameof(parts));
+        long unlabelled = parts.Sum(p => p.Unlabelled);
+        double scanSeconds = parts.Count == 0 ? 0 : parts.Max(p => p.ScanSeconds);
+        var best = BestOf(parts.Select(Unpack), keep);
+        if (best.Count == 0) return new Selection([], [], k, 0) { ScanSeconds = scanSeconds };
+        if (!joint)
+            return new Selection([.. best.Select(c => c.Id)], [.. best.Select(c => c.Score)], k, unlabelled) { ScanSeconds = scanSeconds };
+
+        var pick = System.Diagnostics.Stopwatch.StartNew();
+        int iterations = parts.First(p => p.RowIds.Count > 0).Iterations;
+        if (best.Any(c => c.Probabilities is null))
+            throw new ArgumentException($"Strategy {strategy!.Name} picks rows jointly, and a part's candidates carry no probabilities.", nameof(parts));
+        if (strategy!.NeedsEmbeddings && best.Any(c => c.Embedding is null))
+            throw new ArgumentException($"Strategy {strategy.Name} needs row embeddings, and a part's candidates carry none.", nameof(parts));
+        var candidates = Batch(best, iterations);
+        var labelled = strategy.NeedsEmbeddings ? parts.SelectMany(p => p.LabelledEmbeddings).SelectMany(e => e).ToArray() : null;
+        int[] picked = strategy.Select(candidates, Math.Min(k, best.Count), labelled);
+        return new Selection([.. picked.Select(i => best[i].Id)], [.. picked.Select(i => best[i].Score)], k, unlabelled)
+        {
+            ScanSeconds = scanSeconds,
+            PickSeconds = pick.Elapsed.TotalSeconds,
+        };
+    }
+
     private static Selection Select(IDataView scored, int k, SelectionOptions? options, AcquisitionStrategy? scorerStrategy)
     {
         ArgumentNullException.ThrowIfNull(scored);
         options ??= new SelectionOptions();
-        if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1.");
-        if (options.Partitions <= 0)
-            throw new ArgumentOutOfRangeException(nameof(options), options.Partitions, "SelectionOptions.Partitions must be at least 1.");
+        var strategy = StrategyOf(scored, options, scorerStrategy);
+        return Merge([Gather(scored, k, options, strategy)], k, options, strategy);
+    }
 
+    /// <summary>The strategy that picks: the options', else the scorer's; refuses a batch-aware column whose strategy is lost.</summary>
+    private static AcquisitionStrategy? StrategyOf(IDataView scored, SelectionOptions options, AcquisitionStrategy? scorerStrategy)
+    {
         var strategy = options.Strategy ?? scorerStrategy;
         if (strategy is null && scored.Schema.GetColumnOrNull(options.ScoreColumnName) is { } column && ScoredColumns.BatchAwareStrategyOf(column) is { } name)
             throw new ArgumentException(
                 $"Column '{column.Name}' holds the pre-filter score of {name}, which picks rows jointly, but this view is not the scorer's own output "
                 + "(it was cached or transformed), so the strategy cannot be found and a plain top-k would not be its pick: "
                 + "select from the scoring session (SelectTopK(session, k)) or set SelectionOptions.Strategy.", nameof(scored));
+        return strategy;
+    }
+
+    private static int KeptCount(int k, SelectionOptions options, bool joint) => joint ? Math.Max(k, options.CandidateCount ?? checked(10 * k)) : k;
+
+    private static SelectionCandidates Gather(IDataView scored, int k, SelectionOptions options, AcquisitionStrategy? strategy)
+    {
+        if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1.");
+        if (options.Partitions <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Partitions, "SelectionOptions.Partitions must be at least 1.");
         bool joint = strategy is { IsBatchAware: true };
         var plan = new Plan(scored.Schema, options, joint ? strategy : null);
-        int keep = joint ? Math.Max(k, options.CandidateCount ?? checked(10 * k)) : k;
+        int keep = KeptCount(k, options, joint);
 
         var scan = System.Diagnostics.Stopwatch.StartNew();
         var cursors = plan.HasIdColumn && options.Partitions > 1
@@ -70,25 +138,20 @@ public static class TopKSelector
             foreach (var cursor in cursors) cursor.Dispose();
         }
 
-        long seen = partials.Sum(p => p.Seen);
-        if (seen == 0) throw new ArgumentException("The pool is empty: there are no rows to select from.", nameof(scored));
-        long unlabelled = partials.Sum(p => p.Unlabelled);
-        var best = Merge(partials, keep);
-        double scanSeconds = scan.Elapsed.TotalSeconds;
-        if (best.Count == 0) return new Selection([], [], k, 0) { ScanSeconds = scanSeconds };
-        if (!joint)
-            return new Selection([.. best.Select(c => c.Id)], [.. best.Select(c => c.Score)], k, unlabelled) { ScanSeconds = scanSeconds };
-
-        var pick = System.Diagnostics.Stopwatch.StartNew();
-        var candidates = plan.Batch(best);
-        var labelled = strategy!.NeedsEmbeddings ? partials.SelectMany(p => p.LabelledEmbeddings).SelectMany(e => e).ToArray() : null;
-        int[] picked = strategy.Select(candidates, Math.Min(k, best.Count), labelled);
-        return new Selection([.. picked.Select(i => best[i].Id)], [.. picked.Select(i => best[i].Score)], k, unlabelled)
+        var best = BestOf(partials.Select(p => p.Kept), keep);
+        return new SelectionCandidates(
+            [.. best.Select(c => c.Id)], [.. best.Select(c => c.Score)],
+            joint ? [.. best.Select(c => c.Probabilities!)] : null,
+            joint && strategy!.NeedsEmbeddings ? [.. best.Select(c => c.Embedding!)] : null,
+            [.. partials.SelectMany(p => p.LabelledEmbeddings)],
+            partials.Sum(p => p.Seen), partials.Sum(p => p.Unlabelled), joint ? plan.Iterations : 0)
         {
-            ScanSeconds = scanSeconds,
-            PickSeconds = pick.Elapsed.TotalSeconds,
+            ScanSeconds = scan.Elapsed.TotalSeconds,
         };
     }
+
+    private static IEnumerable<Candidate> Unpack(SelectionCandidates part) =>
+        part.RowIds.Select((id, i) => new Candidate(id, part.Scores[i], part.Probabilities?[i], part.Embeddings?[i]));
 
     private static Partial Scan(DataViewRowCursor cursor, Plan plan, int keep, SelectionOptions options)
     {
@@ -136,9 +199,9 @@ public static class TopKSelector
         return partial;
     }
 
-    private static List<Candidate> Merge(Partial[] partials, int keep)
+    private static List<Candidate> BestOf(IEnumerable<IEnumerable<Candidate>> parts, int keep)
     {
-        var all = partials.SelectMany(p => p.Kept).ToList();
+        var all = parts.SelectMany(p => p).ToList();
         var duplicate = all.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw new InvalidOperationException($"Row id {duplicate.Key} occurs more than once among the best rows: ids must be unique.");
@@ -237,7 +300,6 @@ public static class TopKSelector
                     CollectsLabelledEmbeddings = true;
                 }
                 Iterations = ScoredColumns.ReadIterations(Probabilities.Value);
-                Classes = ((VectorDataViewType)Probabilities.Value.Type).Size / Iterations;
             }
             Columns = columns;
         }
@@ -258,29 +320,30 @@ public static class TopKSelector
 
         public IReadOnlyList<DataViewSchema.Column> Columns { get; }
 
-        private int Iterations { get; }
+        /// <summary>T of the probabilities column; 0 without one.</summary>
+        public int Iterations { get; }
+    }
 
-        private int Classes { get; }
-
-        /// <summary>Lays the candidates' payloads out as one T×M×C batch (and M×D embeddings).</summary>
-        public AcquisitionBatch Batch(List<Candidate> candidates)
+    /// <summary>Lays the candidates' payloads out as one T×M×C batch (and M×D embeddings).</summary>
+    private static AcquisitionBatch Batch(List<Candidate> candidates, int iterations)
+    {
+        int m = candidates.Count, t = iterations, c = candidates[0].Probabilities!.Length / iterations;
+        var values = new float[t * m * c];
+        for (int n = 0; n < m; n++)
         {
-            int m = candidates.Count, t = Iterations, c = Classes;
-            var values = new float[t * m * c];
-            for (int n = 0; n < m; n++)
-            {
-                var p = candidates[n].Probabilities!;
-                for (int i = 0; i < t; i++) p.AsSpan(i * c, c).CopyTo(values.AsSpan(((i * m) + n) * c, c));
-            }
-            float[]? embeddings = null;
-            int size = 0;
-            if (Embedding is not null)
-            {
-                size = candidates[0].Embedding!.Length;
-                embeddings = new float[m * size];
-                for (int n = 0; n < m; n++) candidates[n].Embedding!.CopyTo(embeddings, n * size);
-            }
-            return new AcquisitionBatch(new ProbabilityTensor(values, t, m, c), [.. candidates.Select(x => x.Id)], embeddings, size);
+            var p = candidates[n].Probabilities!;
+            if (p.Length != t * c)
+                throw new ArgumentException($"Row {candidates[n].Id} has {p.Length} probabilities; T×C = {t}×{c} expected.", nameof(candidates));
+            for (int i = 0; i < t; i++) p.AsSpan(i * c, c).CopyTo(values.AsSpan(((i * m) + n) * c, c));
         }
+        float[]? embeddings = null;
+        int size = 0;
+        if (candidates[0].Embedding is { } first)
+        {
+            size = first.Length;
+            embeddings = new float[m * size];
+            for (int n = 0; n < m; n++) candidates[n].Embedding!.CopyTo(embeddings, n * size);
+        }
+        return new AcquisitionBatch(new ProbabilityTensor(values, t, m, c), [.. candidates.Select(x => x.Id)], embeddings, size);
     }
 }

@@ -1,0 +1,3 @@
+using DistributedPoolSample;
+
+return await DistributedPoolApp.RunAsync(args, Console.Out).ConfigureAwait(false);
