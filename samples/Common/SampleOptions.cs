@@ -16,6 +16,20 @@ public static class SampleOptions
         return option;
     }
 
+    /// <summary>"--min-steps": the fewest optimizer steps of each fit (<c>TorchClassifierOptions.MinimumSteps</c>); absent keeps the library's default.</summary>
+    public static Option<int?> MinimumSteps()
+    {
+        var option = new Option<int?>("--min-steps")
+        {
+            Description = "The fewest optimizer steps of each fit (TorchClassifierOptions.MinimumSteps; 0: none; default: the library's).",
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() < 0) result.AddError("--min-steps must be at least 0.");
+        });
+        return option;
+    }
+
     /// <summary>"--strategies": a comma-separated list of <see cref="StrategyChoice"/> names; unknown names are an error listing the valid ones.</summary>
     public static Option<string> Strategies(string defaultList, string? note = null)
     {

@@ -25,6 +25,7 @@ public static class DigitsApp
         var querySize = SampleOptions.Int("--query-size", "Rows labelled per query.", defaults.QuerySize, minimum: 1);
         var initial = SampleOptions.Int("--initial", "Rows labelled at random before the first query.", defaults.InitialLabelled, minimum: 1);
         var epochs = SampleOptions.Int("--epochs", "Training epochs of each fit.", defaults.Epochs, minimum: 1);
+        var minimumSteps = SampleOptions.MinimumSteps();
         var mcIterations = SampleOptions.Int("--mc-iterations", "MC-Dropout passes of BALD-type strategies.", defaults.McDropoutIterations, minimum: 2);
         var threads = SampleOptions.Int("--threads", "TorchSharp threads (this small network trains fastest on one).", defaults.Threads, minimum: 1);
         var seed = new Option<int>("--seed") { Description = "Seed of the split, the initial labels, the network and the strategies.", DefaultValueFactory = _ => 0 };
@@ -49,7 +50,7 @@ public static class DigitsApp
 
         var command = new RootCommand("Energizer.ML digits sample: active learning with several strategies on the same seed, with learning curves.")
         {
-            strategies, rounds, querySize, initial, epochs, mcIterations, threads, seed, outDirectory, data, checkpoints, interactive,
+            strategies, rounds, querySize, initial, epochs, minimumSteps, mcIterations, threads, seed, outDirectory, data, checkpoints, interactive,
         };
         command.SetAction(parse =>
         {
@@ -63,6 +64,7 @@ public static class DigitsApp
                 QuerySize = parse.GetValue(querySize),
                 InitialLabelled = parse.GetValue(initial),
                 Epochs = parse.GetValue(epochs),
+                MinimumSteps = parse.GetValue(minimumSteps),
                 McDropoutIterations = parse.GetValue(mcIterations),
                 Threads = parse.GetValue(threads),
                 Seed = parse.GetValue(seed),

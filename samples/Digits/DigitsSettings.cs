@@ -20,6 +20,9 @@ public sealed record DigitsSettings
     /// <summary>Training epochs of each fit.</summary>
     public int Epochs { get; init; } = 100;
 
+    /// <summary>The fewest optimizer steps of each fit (<c>TorchClassifierOptions.MinimumSteps</c>); null: the library's default.</summary>
+    public int? MinimumSteps { get; init; }
+
     /// <summary>TorchSharp threads: this small network trains fastest on one (thread hand-offs cost more than they save, badly so on a busy machine).</summary>
     public int Threads { get; init; } = 1;
 

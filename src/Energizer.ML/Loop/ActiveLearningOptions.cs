@@ -81,7 +81,12 @@ public sealed class ActiveLearningOptions
     /// </remarks>
     public bool FitFeaturizerOnPool { get; set; }
 
-    /// <summary>Epochs of each round's fit for a TorchClassifier learner; null keeps its options' Epochs.</summary>
+    /// <summary>
+    /// Epochs of each round's fit for a TorchClassifier learner; null keeps its options' Epochs.
+    /// It replaces <c>TorchClassifierOptions.Epochs</c> only: the learner's
+    /// <c>MinimumSteps</c> still raises the epochs of the early rounds, whose few labelled rows
+    /// make few steps per epoch, so every round trains at least that many steps.
+    /// </summary>
     public int? EpochsPerRound { get; set; }
 
     /// <summary>Criteria that end the loop early.</summary>

@@ -55,7 +55,7 @@ internal static class RunFingerprint
     {
         string estimator = learner is TorchClassifierTrainer { Options: var o }
             ? FormattableString.Invariant(
-                $"TorchClassifier(Epochs={options.EpochsPerRound ?? o.Epochs}, BatchSize={o.BatchSize}, LearningRate={o.LearningRate:R}, Optimizer={o.Optimizer}, ")
+                $"TorchClassifier(Epochs={options.EpochsPerRound ?? o.Epochs}, MinimumSteps={o.MinimumSteps}, BatchSize={o.BatchSize}, LearningRate={o.LearningRate:R}, Optimizer={o.Optimizer}, ")
               + FormattableString.Invariant(
                 $"AdamBeta1={o.AdamBeta1:R}, AdamBeta2={o.AdamBeta2:R}, Momentum={o.Momentum:R}, WeightDecay={o.WeightDecay:R}, Seed={o.Seed}, Shuffle={o.Shuffle}, ")
               + FormattableString.Invariant($"EarlyStoppingPatience={o.EarlyStoppingPatience}, ClassWeights={(o.ClassWeights is { } w ? string.Join(",", w.Select(x => x.ToString("R", CultureInfo.InvariantCulture))) : "none")})")

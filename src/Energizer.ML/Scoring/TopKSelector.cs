@@ -48,7 +48,7 @@ public static class TopKSelector
                 + "select from the scoring session (SelectTopK(session, k)) or set SelectionOptions.Strategy.", nameof(scored));
         bool joint = strategy is { IsBatchAware: true };
         var plan = new Plan(scored.Schema, options, joint ? strategy : null);
-        int keep = joint ? Math.Max(k, options.CandidateCount ?? checked(10 * k)) : k;
+        int keep = !joint ? k : strategy!.PicksFromWholePool ? int.MaxValue : Math.Max(k, options.CandidateCount ?? checked(10 * k));
 
         var scan = System.Diagnostics.Stopwatch.StartNew();
         var cursors = plan.HasIdColumn && options.Partitions > 1
@@ -174,7 +174,7 @@ public static class TopKSelector
 
     private sealed class Partial(int keep)
     {
-        private readonly PriorityQueue<Candidate, (float, long)> _heap = new(keep + 1, WorstFirst.Instance);
+        private readonly PriorityQueue<Candidate, (float, long)> _heap = new(Math.Min(keep, 4096) + 1, WorstFirst.Instance);
         private readonly HashSet<long> _ids = [];
 
         public long Seen { get; set; }
