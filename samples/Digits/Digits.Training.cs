@@ -53,6 +53,7 @@ public static partial class Digits
             QuerySize = settings.QuerySize,
             MaxRounds = settings.Rounds,
             InitialLabelledCount = settings.InitialLabelled,
+            InitialStrategy = StrategyChoice.ColdStart(settings.InitialStrategy, settings.Seed, classes: 10),
             Seed = settings.Seed,
             CheckpointDirectory = checkpointDirectory,
         };

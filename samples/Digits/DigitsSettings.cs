@@ -32,6 +32,12 @@ public sealed record DigitsSettings
     /// <summary>The seed of the split, the initial set, the network and the strategies.</summary>
     public int Seed { get; init; }
 
+    /// <summary>Seeds per strategy: <see cref="Seed"/>, <see cref="Seed"/> + 1, ...</summary>
+    public int Seeds { get; init; } = 1;
+
+    /// <summary>How the initial labels are chosen: Random, TypiClust or ProbCover (<see cref="StrategyChoice.ColdStart"/>).</summary>
+    public string InitialStrategy { get; init; } = "Random";
+
     /// <summary>Where the CSV, the PNG, the model and checkpoints go.</summary>
     public required string OutputDirectory { get; init; }
 
