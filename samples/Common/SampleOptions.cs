@@ -16,6 +16,41 @@ public static class SampleOptions
         return option;
     }
 
+    /// <summary>"--min-steps": the fewest optimizer steps of each fit (<c>TorchClassifierOptions.MinimumSteps</c>); absent keeps the library's default.</summary>
+    public static Option<int?> MinimumSteps()
+    {
+        var option = new Option<int?>("--min-steps")
+        {
+            Description = "The fewest optimizer steps of each fit (TorchClassifierOptions.MinimumSteps; 0: none; default: the library's).",
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() < 0) result.AddError("--min-steps must be at least 0.");
+        });
+        return option;
+    }
+
+    /// <summary>"--initial-strategy": how the initial labels are chosen, one of <see cref="StrategyChoice.ColdStartNames"/> (default Random).</summary>
+    public static Option<string> InitialStrategy()
+    {
+        var option = new Option<string>("--initial-strategy")
+        {
+            Description = $"How the initial labels are chosen before any model exists ({string.Join(", ", StrategyChoice.ColdStartNames)}; TypiClust and ProbCover read the pixels).",
+            DefaultValueFactory = _ => "Random",
+        };
+        option.Validators.Add(result =>
+        {
+            string name = result.GetValueOrDefault<string>() ?? "";
+            if (!StrategyChoice.ColdStartNames.Contains(name, StringComparer.OrdinalIgnoreCase))
+                result.AddError($"Unknown --initial-strategy '{name}'. Valid: {string.Join(", ", StrategyChoice.ColdStartNames)}.");
+        });
+        return option;
+    }
+
+    /// <summary>"--seeds": how many seeds each strategy runs with (--seed, --seed + 1, ...).</summary>
+    public static Option<int> Seeds() =>
+        Int("--seeds", "Seeds per strategy (--seed, --seed + 1, ...); with more than one, a table gives mean ± sd over seeds.", 1, minimum: 1);
+
     /// <summary>"--strategies": a comma-separated list of <see cref="StrategyChoice"/> names; unknown names are an error listing the valid ones.</summary>
     public static Option<string> Strategies(string defaultList, string? note = null)
     {

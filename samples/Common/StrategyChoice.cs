@@ -19,7 +19,24 @@ public sealed record StrategyChoice(string Name, bool Stochastic, Func<int, Acqu
         new("BALD", true, _ => AcquisitionStrategy.Bald),
         new("BatchBALD", true, seed => AcquisitionStrategy.BatchBald(samples: 1000, seed)),
         new("PowerBALD", true, seed => AcquisitionStrategy.PowerBald(seed: seed)),
+        new("TypiClust", false, seed => AcquisitionStrategy.TypiClust(seed)),
+        new("ProbCover", false, seed => AcquisitionStrategy.ProbCover(seed: seed)),
     ];
+
+    /// <summary>The names "--initial-strategy" accepts: Random (a seeded draw) and the strategies that choose from embeddings alone.</summary>
+    public static IReadOnlyList<string> ColdStartNames { get; } = ["Random", "TypiClust", "ProbCover"];
+
+    /// <summary>
+    /// The strategy that chooses the initial labels (<c>ActiveLearningOptions.InitialStrategy</c>) for a
+    /// "--initial-strategy" name; null for Random. ProbCover gets the class count for its δ, since
+    /// no model gives one before the first labels.
+    /// </summary>
+    public static AcquisitionStrategy? ColdStart(string name, int seed, int classes) => name.ToUpperInvariant() switch
+    {
+        "TYPICLUST" => AcquisitionStrategy.TypiClust(seed),
+        "PROBCOVER" => AcquisitionStrategy.ProbCover(clusters: classes, seed: seed),
+        _ => null,
+    };
 
     /// <summary>The default comparison.</summary>
     public const string DefaultList = "Random,Margin,Entropy,BALD,BatchBALD";

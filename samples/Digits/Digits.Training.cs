@@ -22,15 +22,17 @@ public static partial class Digits
         ArgumentNullException.ThrowIfNull(settings);
         var digitRows = mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, 10).Select(d => new ModelInput { Features = new float[64], Label = d }));
         var allDigits = mlContext.Transforms.SelectColumns("Label").Fit(digitRows).Transform(digitRows);
+        var options = new TorchClassifierOptions
+        {
+            Network = Networks.Mlp([128], 0.3),
+            Epochs = settings.Epochs,
+            BatchSize = 32,
+            LearningRate = 3e-3,
+            Seed = settings.Seed,
+        };
+        if (settings.MinimumSteps is { } steps) options.MinimumSteps = steps;
         return mlContext.Transforms.Conversion.MapValueToKey("Label", keyData: allDigits)
-            .Append(mlContext.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
-            {
-                Network = Networks.Mlp([128], 0.3),
-                Epochs = settings.Epochs,
-                BatchSize = 32,
-                LearningRate = 3e-3,
-                Seed = settings.Seed,
-            }));
+            .Append(mlContext.MulticlassClassification.Trainers.TorchClassifier(options));
     }
 
     /// <summary>
@@ -51,6 +53,7 @@ public static partial class Digits
             QuerySize = settings.QuerySize,
             MaxRounds = settings.Rounds,
             InitialLabelledCount = settings.InitialLabelled,
+            InitialStrategy = StrategyChoice.ColdStart(settings.InitialStrategy, settings.Seed, classes: 10),
             Seed = settings.Seed,
             CheckpointDirectory = checkpointDirectory,
         };

@@ -26,9 +26,12 @@ public static class DigitsApp
         var querySize = SampleOptions.Int("--query-size", "Rows labelled per query.", defaults.QuerySize, minimum: 1);
         var initial = SampleOptions.Int("--initial", "Rows labelled at random before the first query.", defaults.InitialLabelled, minimum: 1);
         var epochs = SampleOptions.Int("--epochs", "Training epochs of each fit.", defaults.Epochs, minimum: 1);
+        var minimumSteps = SampleOptions.MinimumSteps();
         var mcIterations = SampleOptions.Int("--mc-iterations", "MC-Dropout passes of BALD-type strategies.", defaults.McDropoutIterations, minimum: 2);
         var threads = SampleOptions.Int("--threads", "TorchSharp threads (this small network trains fastest on one).", defaults.Threads, minimum: 1);
         var seed = new Option<int>("--seed") { Description = "Seed of the split, the initial labels, the network and the strategies.", DefaultValueFactory = _ => 0 };
+        var seeds = SampleOptions.Seeds();
+        var initialStrategy = SampleOptions.InitialStrategy();
         var outDirectory = new Option<string>("--out")
         {
             Description = "Folder for the learning curves (CSV, PNG), histories, the model and checkpoints.",
@@ -55,7 +58,7 @@ public static class DigitsApp
 
         var command = new RootCommand("Energizer.ML digits sample: active learning with several strategies on the same seed, with learning curves.")
         {
-            strategies, rounds, querySize, initial, epochs, mcIterations, threads, seed, outDirectory, data, checkpoints, interactive, web,
+            strategies, rounds, querySize, initial, epochs, minimumSteps, mcIterations, threads, seed, seeds, initialStrategy, outDirectory, data, checkpoints, interactive, web,
         };
         command.SetAction(parse =>
         {
@@ -69,9 +72,12 @@ public static class DigitsApp
                 QuerySize = parse.GetValue(querySize),
                 InitialLabelled = parse.GetValue(initial),
                 Epochs = parse.GetValue(epochs),
+                MinimumSteps = parse.GetValue(minimumSteps),
                 McDropoutIterations = parse.GetValue(mcIterations),
                 Threads = parse.GetValue(threads),
                 Seed = parse.GetValue(seed),
+                Seeds = parse.GetValue(seeds),
+                InitialStrategy = parse.GetValue(initialStrategy)!,
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataPath = parse.GetValue(data)!,
                 Interactive = parse.GetValue(interactive),
@@ -97,6 +103,7 @@ public static class DigitsApp
         }
         Directory.CreateDirectory(settings.OutputDirectory);
         TorchRuntime.SetThreads(settings.Threads);
+        if (settings.Seeds > 1 && !settings.Interactive && !settings.Web) return CompareSeeds(rows, settings, output);
         var mlContext = new MLContext(settings.Seed);
         var (poolRows, testRows) = DigitsData.Split(rows, settings.Seed);
         var pool = mlContext.Data.LoadFromEnumerable(poolRows);
@@ -123,6 +130,34 @@ public static class DigitsApp
     private static List<StrategyRun> Compare(MLContext mlContext, IDataView pool, IDataView test, DigitsSettings settings, TextWriter output) =>
         StrategyComparison.Run(settings.Strategies, settings.Rounds, output, (strategy, progress) =>
             Digits.RunActiveLearning(mlContext, pool, test, strategy, settings, Oracles.FromLabelColumn("Label"), CheckpointOf(settings, strategy), progress));
+
+    /// <summary>
+    /// Every strategy on seeds <see cref="DigitsSettings.Seed"/> … + <see cref="DigitsSettings.Seeds"/> − 1 (each seed its own
+    /// split, initial labels and network), then the table of means ± standard deviations over seeds.
+    /// </summary>
+    private static int CompareSeeds(List<ModelInput> rows, DigitsSettings settings, TextWriter output)
+    {
+        var jobs = Enumerable.Range(settings.Seed, settings.Seeds).SelectMany(s => settings.Strategies.Select(c => (Strategy: c, Seed: s))).ToList();
+        var data = new Dictionary<int, (MLContext Context, IDataView Pool, IDataView Test)>();
+        var results = StrategyComparison.RunJobs(jobs, j => $"{j.Strategy.Name} s{j.Seed}", settings.Rounds, output, (job, progress) =>
+        {
+            if (!data.TryGetValue(job.Seed, out var split))
+            {
+                var context = new MLContext(job.Seed);
+                var (poolRows, testRows) = DigitsData.Split(rows, job.Seed);
+                data[job.Seed] = split = (context, context.Data.LoadFromEnumerable(poolRows), context.Data.LoadFromEnumerable(testRows));
+            }
+            var seeded = settings with { Seed = job.Seed };
+            return Digits.RunActiveLearning(split.Context, split.Pool, split.Test, job.Strategy, seeded, Oracles.FromLabelColumn("Label"),
+                settings.CheckpointDirectory is { } dir ? Path.Combine(dir, $"{job.Strategy.Name}-seed{job.Seed}") : null, progress);
+        });
+        var runs = jobs.Select((job, i) => new SeededStrategyRun(job.Strategy.Name, job.Seed, results[i])).ToList();
+        string csv = SeedSummary.WriteCsv(runs, settings.OutputDirectory);
+        StrategyComparison.CreateConsole(output).Write(SeedSummary.Table(runs,
+            $"Digits over {settings.Seeds} seeds: {settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} queries of {settings.QuerySize}"));
+        output.WriteLine($"Wrote {csv}.");
+        return 0;
+    }
 
     private static string? CheckpointOf(DigitsSettings settings, StrategyChoice strategy) =>
         settings.CheckpointDirectory is { } dir ? Path.Combine(dir, strategy.Name) : null;

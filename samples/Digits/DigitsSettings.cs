@@ -20,6 +20,9 @@ public sealed record DigitsSettings
     /// <summary>Training epochs of each fit.</summary>
     public int Epochs { get; init; } = 100;
 
+    /// <summary>The fewest optimizer steps of each fit (<c>TorchClassifierOptions.MinimumSteps</c>); null: the library's default.</summary>
+    public int? MinimumSteps { get; init; }
+
     /// <summary>TorchSharp threads: this small network trains fastest on one (thread hand-offs cost more than they save, badly so on a busy machine).</summary>
     public int Threads { get; init; } = 1;
 
@@ -28,6 +31,12 @@ public sealed record DigitsSettings
 
     /// <summary>The seed of the split, the initial set, the network and the strategies.</summary>
     public int Seed { get; init; }
+
+    /// <summary>Seeds per strategy: <see cref="Seed"/>, <see cref="Seed"/> + 1, ...</summary>
+    public int Seeds { get; init; } = 1;
+
+    /// <summary>How the initial labels are chosen: Random, TypiClust or ProbCover (<see cref="StrategyChoice.ColdStart"/>).</summary>
+    public string InitialStrategy { get; init; } = "Random";
 
     /// <summary>Where the CSV, the PNG, the model and checkpoints go.</summary>
     public required string OutputDirectory { get; init; }

@@ -29,6 +29,13 @@ public static class FashionApp
         var mcIterations = SampleOptions.Int("--mc-iterations", "MC-Dropout passes of BALD-type strategies.", defaults.McDropoutIterations, 2);
         var threads = SampleOptions.Int("--threads", "TorchSharp threads.", defaults.Threads, 1);
         var seed = new Option<int>("--seed") { Description = "Seed of the initial labels, the network and the strategies.", DefaultValueFactory = _ => 0 };
+        var seeds = SampleOptions.Seeds();
+        var initialStrategy = SampleOptions.InitialStrategy();
+        var minimumSteps = SampleOptions.MinimumSteps();
+        var longProtocol = new Option<bool>("--long")
+        {
+            Description = $"The long protocol: {LongProtocol.InitialLabelled} initial labels and {LongProtocol.Rounds} queries of {LongProtocol.QuerySize}, up to 1,000 labels (replaces --initial, --rounds and --query-size).",
+        };
         var outDirectory = new Option<string>("--out")
         {
             Description = "Folder for the learning curves (CSV, PNG), histories and the model.",
@@ -55,25 +62,29 @@ public static class FashionApp
         };
         var command = new RootCommand("Energizer.ML Fashion-MNIST sample: a ConvNet with MC-Dropout BALD against Random, with learning curves.")
         {
-            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, outDirectory, data, onnx, engine, web,
+            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, seeds, initialStrategy, minimumSteps, longProtocol, outDirectory, data, onnx, engine, web,
         };
         command.SetAction(parse =>
         {
             StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var choices, out _);
             if (parse.GetValue(web) && parse.GetResult(strategies) is not { Implicit: false })
                 choices = [StrategyChoice.All.Single(c => c.Name == "BALD")];
+            bool isLong = parse.GetValue(longProtocol);
             return Run(new FashionSettings
             {
                 Strategies = choices,
-                Rounds = parse.GetValue(rounds),
-                QuerySize = parse.GetValue(querySize),
-                InitialLabelled = parse.GetValue(initial),
+                Rounds = isLong ? LongProtocol.Rounds : parse.GetValue(rounds),
+                QuerySize = isLong ? LongProtocol.QuerySize : parse.GetValue(querySize),
+                InitialLabelled = isLong ? LongProtocol.InitialLabelled : parse.GetValue(initial),
                 PoolSize = parse.GetValue(poolSize),
                 TestSize = parse.GetValue(testSize),
                 Epochs = parse.GetValue(epochs),
                 McDropoutIterations = parse.GetValue(mcIterations),
                 Threads = parse.GetValue(threads),
                 Seed = parse.GetValue(seed),
+                Seeds = parse.GetValue(seeds),
+                InitialStrategy = parse.GetValue(initialStrategy)!,
+                MinimumSteps = parse.GetValue(minimumSteps),
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataDirectory = parse.GetValue(data)!,
                 Onnx = parse.GetValue(onnx),
@@ -111,7 +122,9 @@ public static class FashionApp
         var pool = mlContext.Data.LoadFromEnumerable(poolRows);
         var test = mlContext.Data.LoadFromEnumerable(testRows);
         output.WriteLine($"Fashion-MNIST from {settings.DataDirectory}: pool {poolRows.Count}, test {testRows.Count}. "
-            + $"{settings.InitialLabelled} initial labels, {settings.Rounds} rounds of {settings.QuerySize}, seed {settings.Seed}.");
+            + $"{settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} rounds of {settings.QuerySize}, seed {settings.Seed}"
+            + (settings.Seeds > 1 ? $" to {settings.Seed + settings.Seeds - 1}." : "."));
+        if (settings.Seeds > 1 && !settings.Web) return CompareSeeds(pool, test, settings, output);
 
         var runs = settings.Web
             ? LabelInBrowser(mlContext, pool, test, settings, output)
@@ -149,5 +162,19 @@ public static class FashionApp
         {
             browser.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>Every strategy on seeds <see cref="FashionSettings.Seed"/> … + <see cref="FashionSettings.Seeds"/> − 1, then the table of means ± standard deviations over seeds.</summary>
+    private static int CompareSeeds(IDataView pool, IDataView test, FashionSettings settings, TextWriter output)
+    {
+        var jobs = Enumerable.Range(settings.Seed, settings.Seeds).SelectMany(s => settings.Strategies.Select(c => (Strategy: c, Seed: s))).ToList();
+        var results = StrategyComparison.RunJobs(jobs, j => $"{j.Strategy.Name} s{j.Seed}", settings.Rounds, output, (job, progress) =>
+            FashionMnist.RunActiveLearning(new MLContext(job.Seed), pool, test, job.Strategy, settings with { Seed = job.Seed }, progress));
+        var runs = jobs.Select((job, i) => new SeededStrategyRun(job.Strategy.Name, job.Seed, results[i])).ToList();
+        string csv = SeedSummary.WriteCsv(runs, settings.OutputDirectory);
+        StrategyComparison.CreateConsole(output).Write(SeedSummary.Table(runs,
+            $"Fashion-MNIST over {settings.Seeds} seeds: {settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} queries of {settings.QuerySize}"));
+        output.WriteLine($"Wrote {csv}.");
+        return 0;
     }
 }

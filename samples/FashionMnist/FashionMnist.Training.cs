@@ -14,14 +14,16 @@ public static partial class FashionMnist
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(settings);
-        return mlContext.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions
+        var options = new TorchClassifierOptions
         {
             Network = Networks.ConvNet(1, 28, 28, 0.5),
             Epochs = settings.Epochs,
             BatchSize = 16,
             LearningRate = 1e-3,
             Seed = settings.Seed,
-        });
+        };
+        if (settings.MinimumSteps is { } steps) options.MinimumSteps = steps;
+        return mlContext.MulticlassClassification.Trainers.TorchClassifier(options);
     }
 
     /// <summary>
@@ -42,6 +44,7 @@ public static partial class FashionMnist
             QuerySize = settings.QuerySize,
             MaxRounds = settings.Rounds,
             InitialLabelledCount = settings.InitialLabelled,
+            InitialStrategy = StrategyChoice.ColdStart(settings.InitialStrategy, settings.Seed, classes: 10),
             Seed = settings.Seed,
             ScoringBatchSize = 512,
             CheckpointDirectory = checkpointDirectory,

@@ -36,6 +36,15 @@ public sealed record FashionSettings
     /// <summary>Seed of the initial set, the network and the strategies.</summary>
     public int Seed { get; init; }
 
+    /// <summary>Seeds per strategy: <see cref="Seed"/>, <see cref="Seed"/> + 1, ...</summary>
+    public int Seeds { get; init; } = 1;
+
+    /// <summary>How the initial labels are chosen: Random, TypiClust or ProbCover (<see cref="StrategyChoice.ColdStart"/>).</summary>
+    public string InitialStrategy { get; init; } = "Random";
+
+    /// <summary>The fewest optimizer steps of each fit (<c>TorchClassifierOptions.MinimumSteps</c>); null: the library's default.</summary>
+    public int? MinimumSteps { get; init; }
+
     /// <summary>Where the CSV, PNG, histories and the model go.</summary>
     public required string OutputDirectory { get; init; }
 

@@ -220,6 +220,11 @@ public static class ReviewsApp
             run.Result.SaveLabelsCsv(Path.Combine(settings.OutputDirectory, $"labels-{suffix}.csv"));
         }
         StrategyComparison.CreateConsole(output).Write(ReviewsReport.Table(runs));
+        if (settings.Seeds > 1)
+        {
+            StrategyComparison.CreateConsole(output).Write(SeedSummary.Table([.. runs.Select(r => new SeededStrategyRun(r.Strategy, r.Seed, r.Result))],
+                $"Fine-food reviews over {settings.Seeds} seeds: the spread between seeds"));
+        }
         output.WriteLine($"Wrote {csv}, {png}, histories and labels.");
     }
 }

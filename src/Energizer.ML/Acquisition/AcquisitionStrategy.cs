@@ -36,6 +36,14 @@ public abstract class AcquisitionStrategy
     public virtual bool NeedsEmbeddings => false;
 
     /// <summary>
+    /// True when <see cref="Select"/> must see every unlabelled row, not the top M by
+    /// <see cref="Score"/> (TypiClust, ProbCover: they cluster or cover the pool): selection then
+    /// keeps every unlabelled row as a candidate, whatever the candidate count, so its memory is
+    /// O(pool rows · (T·C + D)).
+    /// </summary>
+    public virtual bool PicksFromWholePool => false;
+
+    /// <summary>
     /// False when <see cref="Score"/> reads only the row ids (Random): the scorer then runs no
     /// inference and hands it a batch whose probabilities say one certain class per row (T = 1, C = 1).
     /// </summary>
@@ -158,6 +166,30 @@ public abstract class AcquisitionStrategy
     /// <summary>BADGE (Ash et al. 2020): k-means++ seeding on gradient embeddings.</summary>
     /// <param name="seed">The seed of the k-means++ draws.</param>
     public static BadgeStrategy Badge(int seed = 0) => new(seed);
+
+    /// <summary>
+    /// TypiClust (Hacohen et al. 2022), for the first labels: k-means on the embeddings of the
+    /// labelled and unlabelled rows into labelled + k clusters, then the most typical row (the
+    /// highest inverse mean distance to its nearest neighbours) of each of the largest clusters
+    /// without a labelled row.
+    /// </summary>
+    /// <param name="seed">The seed of k-means; null takes the loop's <c>Seed</c>.</param>
+    /// <param name="neighbours">The nearest neighbours of the typicality (the paper's 20).</param>
+    /// <param name="maxClusters">The most clusters (the paper's 500).</param>
+    /// <param name="minClusterSize">Clusters with fewer rows are picked from last (the paper drops those under 5).</param>
+    public static TypiClustStrategy TypiClust(int? seed = null, int neighbours = 20, int maxClusters = 500, int minClusterSize = 5) =>
+        new(seed, neighbours, maxClusters, minClusterSize);
+
+    /// <summary>
+    /// ProbCover (Yehuda et al. 2022), for the first labels: greedy maximum coverage of δ-balls
+    /// around the picked and labelled rows in embedding space.
+    /// </summary>
+    /// <param name="delta">The ball radius; null chooses the largest δ whose k-means cluster purity is at least <paramref name="purity"/>.</param>
+    /// <param name="purity">The share of rows whose δ-ball must hold one cluster (the paper's 0.95).</param>
+    /// <param name="clusters">The k-means clusters for purity; null takes the class count.</param>
+    /// <param name="seed">The seed of k-means and of the picks once all rows are covered; null takes the loop's <c>Seed</c>.</param>
+    public static ProbCoverStrategy ProbCover(double? delta = null, double purity = 0.95, int? clusters = null, int? seed = null) =>
+        new(delta, purity, clusters, seed);
 
     /// <summary>
     /// A weighted sum of normalised scores: each part's score is scaled to [0, 1] by its fixed

@@ -8,8 +8,30 @@ namespace Energizer.ML.Loop;
 /// <summary>Options of the <see cref="ActiveLearningTrainer"/>.</summary>
 public sealed class ActiveLearningOptions
 {
-    /// <summary>The acquisition strategy. Default Entropy.</summary>
+    /// <summary>The acquisition strategy (until the first <see cref="StrategySchedule"/> phase). Default Entropy.</summary>
     public AcquisitionStrategy Strategy { get; set; } = AcquisitionStrategy.Entropy;
+
+    /// <summary>
+    /// Switches strategies by labelled count: a query made with n labelled rows uses the last phase
+    /// whose <see cref="StrategyPhase.FromLabelledCount"/> is at most n, and <see cref="Strategy"/>
+    /// before the first. For example <c>Strategy = TypiClust()</c> with the phase (100, BALD):
+    /// typical rows for the first 100 labels, BALD after (the <see cref="Inference"/> mode serves
+    /// every phase, so it must give the passes BALD needs). Phases are ordered by increasing counts.
+    /// Empty (the default): <see cref="Strategy"/> throughout.
+    /// </summary>
+    public IList<StrategyPhase> StrategySchedule { get; } = [];
+
+    /// <summary>
+    /// Cold start: the strategy that chooses the initial labelled set (and the first query when
+    /// <see cref="InitialLabelledCount"/> is 0) before any model exists, instead of a random draw:
+    /// <see cref="AcquisitionStrategy.TypiClust"/>, <see cref="AcquisitionStrategy.ProbCover"/> or
+    /// <see cref="AcquisitionStrategy.CoreSet"/>, on the embedding column
+    /// (<see cref="EmbeddingColumnName"/>, else the TorchClassifier learner's feature column, else
+    /// "Features"), read after the <see cref="Featurizer"/> when it is fitted on the pool. The rows'
+    /// probabilities are uniform over the label's key values (one class when the label is no key,
+    /// so ProbCover then needs its cluster count or δ). Null (the default): a seeded random draw.
+    /// </summary>
+    public AcquisitionStrategy? InitialStrategy { get; set; }
 
     /// <summary>How the learner behaves on the pool. Default deterministic.</summary>
     public InferenceMode Inference { get; set; } = InferenceMode.Deterministic;
@@ -81,7 +103,12 @@ public sealed class ActiveLearningOptions
     /// </remarks>
     public bool FitFeaturizerOnPool { get; set; }
 
-    /// <summary>Epochs of each round's fit for a TorchClassifier learner; null keeps its options' Epochs.</summary>
+    /// <summary>
+    /// Epochs of each round's fit for a TorchClassifier learner; null keeps its options' Epochs.
+    /// It replaces <c>TorchClassifierOptions.Epochs</c> only: the learner's
+    /// <c>MinimumSteps</c> still raises the epochs of the early rounds, whose few labelled rows
+    /// make few steps per epoch, so every round trains at least that many steps.
+    /// </summary>
     public int? EpochsPerRound { get; set; }
 
     /// <summary>Criteria that end the loop early.</summary>
@@ -118,6 +145,10 @@ public sealed class ActiveLearningOptions
     /// <summary>Valid labels; oracle answers outside it are rejected. Null: any label of the right type.</summary>
     public IReadOnlyCollection<string>? ValidLabels { get; set; }
 
+    /// <summary>The strategy of a query made with <paramref name="labelledCount"/> labelled rows (<see cref="StrategySchedule"/>).</summary>
+    internal AcquisitionStrategy StrategyAt(int labelledCount) =>
+        StrategySchedule.LastOrDefault(p => p.FromLabelledCount <= labelledCount)?.Strategy ?? Strategy;
+
     /// <summary>Throws, naming the option, when these options cannot make a run (as the trainer's <c>options</c> argument).</summary>
     internal void Validate()
     {
@@ -125,6 +156,20 @@ public sealed class ActiveLearningOptions
         if (Strategy is null) throw new ArgumentException("ActiveLearningOptions.Strategy must be set.", ParameterName);
         if (Inference is null) throw new ArgumentException("ActiveLearningOptions.Inference must be set.", ParameterName);
         Scoring.AcquisitionScorerTransformer.CheckPasses(Strategy, Inference, "ActiveLearningOptions", ParameterName);
+        int previous = 0;
+        foreach (var phase in StrategySchedule)
+        {
+            if (phase?.Strategy is null) throw new ArgumentException("ActiveLearningOptions.StrategySchedule holds a phase without a strategy.", ParameterName);
+            if (phase.FromLabelledCount <= previous)
+                throw new ArgumentOutOfRangeException(ParameterName, phase.FromLabelledCount,
+                    $"ActiveLearningOptions.StrategySchedule: phase {phase.Strategy.Name} starts at {phase.FromLabelledCount} labels; phases must start at increasing counts of at least 1.");
+            Scoring.AcquisitionScorerTransformer.CheckPasses(phase.Strategy, Inference, "ActiveLearningOptions", ParameterName);
+            previous = phase.FromLabelledCount;
+        }
+        if (InitialStrategy is { NeedsEmbeddings: false } coldStart)
+            throw new ArgumentException(
+                $"ActiveLearningOptions.InitialStrategy {coldStart.Name} scores predictions, but no model exists before the first labels: use a strategy that "
+                + "chooses rows from embeddings alone (TypiClust, ProbCover, CoreSet).", ParameterName);
         if (QuerySize <= 0)
             throw new ArgumentOutOfRangeException(ParameterName, QuerySize, "ActiveLearningOptions.QuerySize must be at least 1.");
         if (InitialLabelledCount < 0)

@@ -182,7 +182,9 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             if (_options.FitFeaturizerOnPool) _fitter.FitFeaturizerOnPool(_pool, _poolRows, _log);
             if (!_state.InitialDone)
             {
-                var initial = PoolDraws.InitialSet(_pool, _options, _poolRows);
+                var initial = _options.InitialStrategy is { } coldStart && _options.InitialRowIds is null && _options.InitialLabelledCount > 0
+                    ? ColdStartSelect(coldStart, _options.InitialLabelledCount, new HashSet<long>(), new HashSet<long>())
+                    : PoolDraws.InitialSet(_pool, _options, _poolRows);
                 _log.Info(MessageSensitivity.None, $"Initial labelled set: {initial.Count} rows.");
                 if (initial.Count > 0)
                 {
@@ -296,6 +298,11 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             var labelled = _ledger.Labels.Keys.ToHashSet();
             var skipped = _state.Unanswered.ToHashSet();
             if (k <= 0) return ([], [], 0, 0, null);
+            if (model is null && _options.InitialStrategy is { } coldStart)
+            {
+                var chosen = ColdStartSelect(coldStart, k, labelled, skipped);
+                return (chosen, [.. chosen.Select(_ => 0f)], 0, 0, null);
+            }
             if (model is null)
             {
                 // Cold start: no model yet, so the first query is a seeded random draw.
@@ -314,11 +321,21 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             return ([.. selection.RowIds], [.. selection.Scores], selection.ScanSeconds, selection.PickSeconds, selection.Engine);
         }
 
+        /// <summary>Rows chosen by <see cref="ActiveLearningOptions.InitialStrategy"/> from the pool's embedding column, before any model exists.</summary>
+        private List<long> ColdStartSelect(AcquisitionStrategy strategy, int k, IReadOnlySet<long> labelled, IReadOnlySet<long> excluded)
+        {
+            string column = _options.EmbeddingColumnName ?? _fitter.FeatureColumnName ?? "Features";
+            int classes = _pool.Schema.GetColumnOrNull(_options.LabelColumnName) is { Type: KeyDataViewType key } ? (int)key.Count : 1;
+            var chosen = ColdStart.Select(_fitter.Featurized(_pool), _options.IdColumnName, column, strategy.ForRun(_options.Seed), k, classes, labelled, excluded);
+            _log.Info(MessageSensitivity.None, $"Cold start: {chosen.Count} rows chosen by {strategy.Name} on column '{column}'.");
+            return chosen;
+        }
+
         private AcquisitionScorerTransformer Scorer(ITransformer model) => new(model, ScorerOptions());
 
         private AcquisitionScorerOptions ScorerOptions() => new()
         {
-            Strategy = _options.Strategy.ForRun(_options.Seed),
+            Strategy = _options.StrategyAt(_ledger.Labels.Count).ForRun(_options.Seed),
             Inference = _options.Inference,
             IdColumnName = _options.IdColumnName,
             BatchSize = _options.ScoringBatchSize,

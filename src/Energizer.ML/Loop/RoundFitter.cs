@@ -37,6 +37,12 @@ internal sealed class RoundFitter
     public Func<int, int, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>>? Network =>
         (_learner as TorchClassifierTrainer)?.Options.Network;
 
+    /// <summary>The TorchClassifier learner's feature column; null for other learners.</summary>
+    public string? FeatureColumnName => (_learner as TorchClassifierTrainer)?.Options.FeatureColumnName;
+
+    /// <summary><paramref name="pool"/> through the featurizer fitted on the pool, or as it is when there is none.</summary>
+    public IDataView Featurized(IDataView pool) => _poolFeaturizer?.Transform(pool) ?? pool;
+
     /// <summary>Fits the featurizer on every pool row with the label column hidden, so that no label can be read.</summary>
     public void FitFeaturizerOnPool(IDataView pool, long poolRows, IChannel log)
     {

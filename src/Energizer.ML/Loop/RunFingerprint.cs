@@ -20,7 +20,7 @@ internal static class RunFingerprint
     {
         var c = CultureInfo.InvariantCulture;
         var (rowIds, content) = PoolHash.Of(pool, options.IdColumnName, poolRows);
-        return new()
+        var parts = new Dictionary<string, string>
         {
             ["strategy"] = options.Strategy.ForRun(options.Seed).Fingerprint,
             ["inference"] = options.Inference.Fingerprint,
@@ -39,6 +39,11 @@ internal static class RunFingerprint
             ["pool row ids"] = rowIds,
             ["pool content"] = content,
         };
+        // Added only when set, so checkpoints written before these options existed still resume.
+        if (options.InitialStrategy is { } initial) parts["initial strategy"] = initial.ForRun(options.Seed).Fingerprint;
+        if (options.StrategySchedule.Count > 0)
+            parts["strategy schedule"] = string.Join("; ", options.StrategySchedule.Select(p => $"from {p.FromLabelledCount.ToString(c)} labels: {p.Strategy.ForRun(options.Seed).Fingerprint}"));
+        return parts;
     }
 
     /// <summary>The parts that differ, as "name=checkpoint's in the checkpoint, name=this run's in this run"; empty when none.</summary>
@@ -55,7 +60,7 @@ internal static class RunFingerprint
     {
         string estimator = learner is TorchClassifierTrainer { Options: var o }
             ? FormattableString.Invariant(
-                $"TorchClassifier(Epochs={options.EpochsPerRound ?? o.Epochs}, BatchSize={o.BatchSize}, LearningRate={o.LearningRate:R}, Optimizer={o.Optimizer}, ")
+                $"TorchClassifier(Epochs={options.EpochsPerRound ?? o.Epochs}, MinimumSteps={o.MinimumSteps}, BatchSize={o.BatchSize}, LearningRate={o.LearningRate:R}, Optimizer={o.Optimizer}, ")
               + FormattableString.Invariant(
                 $"AdamBeta1={o.AdamBeta1:R}, AdamBeta2={o.AdamBeta2:R}, Momentum={o.Momentum:R}, WeightDecay={o.WeightDecay:R}, SparseUpdate={o.SparseUpdate}, Seed={o.Seed}, Shuffle={o.Shuffle}, ")
               + FormattableString.Invariant($"EarlyStoppingPatience={o.EarlyStoppingPatience}, ClassWeights={(o.ClassWeights is { } w ? string.Join(",", w.Select(x => x.ToString("R", CultureInfo.InvariantCulture))) : "none")})")

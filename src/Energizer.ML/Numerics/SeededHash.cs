@@ -23,6 +23,12 @@ internal static class SeededHash
     /// <summary>Stream of the loop's stop set.</summary>
     public const ulong StopSetStream = 5;
 
+    /// <summary>Stream of k-means++ seeding (TypiClust, ProbCover's δ).</summary>
+    public const ulong KMeansStream = 6;
+
+    /// <summary>Stream of ProbCover's picks once every row is covered.</summary>
+    public const ulong CoveredStream = 7;
+
     /// <summary>First stream of the per-step draws of greedy batch methods (BatchBALD sampling, BADGE).</summary>
     public const ulong StepStreams = 1UL << 32;
 

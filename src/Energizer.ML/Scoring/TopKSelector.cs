@@ -61,7 +61,7 @@ public static class TopKSelector
         options ??= new SelectionOptions();
         if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1.");
         bool joint = strategy is { IsBatchAware: true };
-        int keep = KeptCount(k, options, joint);
+        int keep = KeptCount(k, options, joint ? strategy : null);
         long seen = parts.Sum(p => p.Seen);
         if (seen == 0) throw new ArgumentException("The pool is empty: there are no rows to select from.", nameof(parts));
         long unlabelled = parts.Sum(p => p.Unlabelled);
@@ -107,7 +107,9 @@ public static class TopKSelector
         return strategy;
     }
 
-    private static int KeptCount(int k, SelectionOptions options, bool joint) => joint ? Math.Max(k, options.CandidateCount ?? checked(10 * k)) : k;
+    /// <summary>How many of the best rows to keep: k, or the M candidates of a joint pick (every row when the strategy picks from the whole pool).</summary>
+    private static int KeptCount(int k, SelectionOptions options, AcquisitionStrategy? joint) =>
+        joint is null ? k : joint.PicksFromWholePool ? int.MaxValue : Math.Max(k, options.CandidateCount ?? checked(10 * k));
 
     private static SelectionCandidates Gather(IDataView scored, int k, SelectionOptions options, AcquisitionStrategy? strategy)
     {
@@ -116,7 +118,7 @@ public static class TopKSelector
             throw new ArgumentOutOfRangeException(nameof(options), options.Partitions, "SelectionOptions.Partitions must be at least 1.");
         bool joint = strategy is { IsBatchAware: true };
         var plan = new Plan(scored.Schema, options, joint ? strategy : null);
-        int keep = KeptCount(k, options, joint);
+        int keep = KeptCount(k, options, joint ? strategy : null);
 
         var scan = System.Diagnostics.Stopwatch.StartNew();
         var cursors = plan.HasIdColumn && options.Partitions > 1
@@ -237,7 +239,7 @@ public static class TopKSelector
 
     private sealed class Partial(int keep)
     {
-        private readonly PriorityQueue<Candidate, (float, long)> _heap = new(keep + 1, WorstFirst.Instance);
+        private readonly PriorityQueue<Candidate, (float, long)> _heap = new(Math.Min(keep, 4096) + 1, WorstFirst.Instance);
         private readonly HashSet<long> _ids = [];
 
         public long Seen { get; set; }

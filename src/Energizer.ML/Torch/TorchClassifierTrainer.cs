@@ -154,13 +154,16 @@ public sealed class TorchClassifierTrainer : IEstimator<TorchClassifierTransform
         var labels = new long[batchSize];
         var order = Enumerable.Range(0, train.Count).ToArray();
         var shuffle = new Random(options.Seed);
+        int epochs = options.EpochsFor(train.Count);
+        if (epochs > options.Epochs)
+            options.Log?.Invoke($"TorchClassifier: {epochs} epochs instead of {options.Epochs}, so that {train.Count} rows make at least {options.MinimumSteps} optimizer steps (MinimumSteps).");
         var clock = Stopwatch.StartNew();
         double bestLoss = double.PositiveInfinity;
         int epochsWithoutImprovement = 0;
         Dictionary<string, Tensor>? best = null;
         try
         {
-            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            for (int epoch = 1; epoch <= epochs; epoch++)
             {
                 if (options.Shuffle) shuffle.Shuffle(order);
                 network.train();
@@ -190,9 +193,9 @@ public sealed class TorchClassifierTrainer : IEstimator<TorchClassifierTransform
                 }
                 double trainingLoss = lossSum / train.Count;
                 var (validationLoss, validationAccuracy) = validation is null ? (null, null) : Evaluate(network, validation, batchSize, features, labels, device);
-                var report = new TorchEpochReport(epoch, options.Epochs, trainingLoss, validationLoss, validationAccuracy, clock.Elapsed);
+                var report = new TorchEpochReport(epoch, epochs, trainingLoss, validationLoss, validationAccuracy, clock.Elapsed);
                 options.Log?.Invoke(
-                    $"TorchClassifier epoch {epoch}/{options.Epochs}: training loss {trainingLoss:F4}"
+                    $"TorchClassifier epoch {epoch}/{epochs}: training loss {trainingLoss:F4}"
                     + (validationLoss is null ? "" : $", validation loss {validationLoss:F4}, accuracy {validationAccuracy:P2}")
                     + $" ({clock.Elapsed.TotalSeconds:F1} s)");
                 options.Progress?.Invoke(report);

@@ -82,6 +82,22 @@ public sealed class CheckpointFingerprintTests
     });
 
     [TestMethod]
+    public void AnotherInitialStrategyOrScheduleIsRefused() => InTempDirectory(dir =>
+    {
+        var first = Options(dir, AcquisitionStrategy.Margin);
+        first.InitialStrategy = AcquisitionStrategy.TypiClust(seed: 1);
+        first.StrategySchedule.Add(new StrategyPhase(10, AcquisitionStrategy.Entropy));
+        var second = Options(dir, AcquisitionStrategy.Margin);
+        second.InitialStrategy = AcquisitionStrategy.TypiClust(seed: 2);
+        second.StrategySchedule.Add(new StrategyPhase(10, AcquisitionStrategy.LeastConfidence));
+        string message = Refusal(first, second);
+        StringAssert.Contains(message, "initial strategy=TypiClust(seed=1, neighbours=20, maxClusters=500, minClusterSize=5) in the checkpoint, "
+            + "initial strategy=TypiClust(seed=2, neighbours=20, maxClusters=500, minClusterSize=5) in this run");
+        StringAssert.Contains(message, "strategy schedule=from 10 labels: Entropy in the checkpoint, strategy schedule=from 10 labels: LeastConfidence in this run");
+        Assert.IsFalse(message.Contains("strategy=Margin", StringComparison.Ordinal), message);
+    });
+
+    [TestMethod]
     public void AnotherBatchBaldSampleCountIsRefused() => InTempDirectory(dir =>
     {
         // BatchBALD needs T > 1: MC-Dropout passes of an MLP.

@@ -35,7 +35,7 @@ public sealed class UnlabelledPoolScoringTests
         var pool = ml.Data.LoadFromEnumerable(points.Select(p => new Unlabelled { Features = p }).ToList());
         var logistic = Energizer.ML.Tests.Loop.TestLearners.MappedLogistic(ml).Fit(labelled);
         var torch = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions { Network = Networks.Mlp([8], 0.3), Epochs = 3, Seed = 1 }))
+            .Append(ml.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions { Network = Networks.Mlp([8], 0.3), Epochs = 3, LearningRate = 0.05, Seed = 1 }))
             .Fit(labelled);
 
         foreach (var (learner, inference) in new (ITransformer, InferenceMode)[] { (logistic, InferenceMode.Deterministic), (torch, InferenceMode.McDropout(4, consistent: true, seed: 1)) })

@@ -105,6 +105,7 @@ public sealed class TorchClassifierBadInputTests
     [DataRow(nameof(TorchClassifierOptions.Epochs), 0)]
     [DataRow(nameof(TorchClassifierOptions.Epochs), -1)]
     [DataRow(nameof(TorchClassifierOptions.BatchSize), 0)]
+    [DataRow(nameof(TorchClassifierOptions.MinimumSteps), -1)]
     [DataRow(nameof(TorchClassifierOptions.LearningRate), 0)]
     [DataRow(nameof(TorchClassifierOptions.LearningRate), -0.1)]
     public void NonPositiveTrainingNumbersNameTheOption(string option, double value)
@@ -115,6 +116,7 @@ public sealed class TorchClassifierBadInputTests
             {
                 case nameof(o.Epochs): o.Epochs = (int)value; break;
                 case nameof(o.BatchSize): o.BatchSize = (int)value; break;
+                case nameof(o.MinimumSteps): o.MinimumSteps = (int)value; break;
                 default: o.LearningRate = value; break;
             }
         });
