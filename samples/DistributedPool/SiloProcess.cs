@@ -57,8 +57,9 @@ public sealed class SiloProcess : IDisposable
         var exited = process.WaitForExitAsync();
         var first = await Task.WhenAny(ready.Task, exited, Task.Delay(timeout)).ConfigureAwait(false);
         if (first == ready.Task) return silo;
-        silo.Dispose();
+        // Read the exit code before Dispose, which detaches the Process object from the process.
         string why = first == exited ? $"exited with code {process.ExitCode}" : $"was not ready after {timeout.TotalSeconds:F0} s";
+        silo.Dispose();
         lock (errors) throw new InvalidOperationException($"The silo on port {siloPort} {why}: {string.Join(Environment.NewLine, errors.TakeLast(20))}");
     }
 
