@@ -28,10 +28,17 @@ internal static class DropoutMasks
     public static Tensor Fresh(int seed, int layer, int firstPass, int passes, DataViewRowId[] rows, int count, long[] perRow, double keep, float kept, Device device)
     {
         var mask = empty([passes, count, .. perRow], dtype: ScalarType.Float32);
-        Write(Floats(mask), default, shared: false, rectify: false, seed, layer, firstPass, passes, rows, count, Size(perRow), Size(perRow), keep, kept);
+        FreshInto(Floats(mask), seed, layer, firstPass, passes, rows, count, Size(perRow), keep, kept);
         if (device.type == DeviceType.CPU) return mask;
         using (mask) return mask.to(device);
     }
+
+    /// <summary>
+    /// <see cref="Fresh"/>'s values, [passes][count][<paramref name="units"/>], written into
+    /// <paramref name="output"/> (the mask inputs of a network part that ONNX Runtime runs).
+    /// </summary>
+    public static void FreshInto(Span<float> output, int seed, int layer, int firstPass, int passes, DataViewRowId[] rows, int count, int units, double keep, float kept) =>
+        Write(output, default, shared: false, rectify: false, seed, layer, firstPass, passes, rows, count, units, units, keep, kept);
 
     /// <summary>
     /// The [<paramref name="passes"/>·N, ...] batch of <paramref name="shared"/> ([N, ...], contiguous,
@@ -43,10 +50,16 @@ internal static class DropoutMasks
     {
         int count = (int)shared.shape[0];
         var output = empty([passes * count, .. shared.shape[1..]], dtype: ScalarType.Float32);
-        int size = Size(shared.shape[1..]);
-        Write(Floats(output), Floats(shared), shared: true, rectify: false, seed, layer, 0, passes, rows, count, size, units, keep, kept);
+        ExpandInto(Floats(output), Floats(shared), passes, seed, layer, rows, count, units, keep, kept);
         return output;
     }
+
+    /// <summary>
+    /// <see cref="Expand"/> from and into memory: <paramref name="shared"/> holds <paramref name="count"/>
+    /// rows, <paramref name="output"/> gets the <paramref name="passes"/>·count masked ones.
+    /// </summary>
+    public static void ExpandInto(Span<float> output, ReadOnlySpan<float> shared, int passes, int seed, int layer, DataViewRowId[] rows, int count, int units, double keep, float kept) =>
+        Write(output, shared, shared: true, rectify: false, seed, layer, 0, passes, rows, count, shared.Length / count, units, keep, kept);
 
     /// <summary>
     /// Multiplies <paramref name="batch"/> ([T·N, ...], contiguous, on the CPU, the caller's own

@@ -35,8 +35,16 @@ internal sealed class McDropoutInference : InferenceMode
     /// <inheritdoc />
     public override InferenceEngine Engine { get; }
 
+    /// <summary>
+    /// Keeps the fresh-mask dropout passes in TorchSharp when ONNX Runtime runs the layers before the
+    /// first dropout: the path the default replaced, kept for the benchmark's comparison and the
+    /// equality tests (docs/design.md, "Scoring engines"). Same masks, so same scores.
+    /// </summary>
+    internal bool PassesOnTorchSharp { get; init; }
+
     /// <inheritdoc />
-    public override InferenceMode WithEngine(InferenceEngine engine) => new McDropoutInference(Iterations, Consistent, Probability, Inplace, Seed, engine);
+    public override InferenceMode WithEngine(InferenceEngine engine) =>
+        new McDropoutInference(Iterations, Consistent, Probability, Inplace, Seed, engine) { PassesOnTorchSharp = PassesOnTorchSharp };
 
     public override string Name =>
         $"MC-Dropout(T={Iterations}{(Consistent ? ", consistent" : "")}{(Probability is { } p ? $", p={p}" : "")}{(Engine == InferenceEngine.Auto ? "" : $", {Engine}")})";
@@ -74,6 +82,6 @@ internal sealed class McDropoutInference : InferenceMode
                 $"MC-Dropout needs a learner that ends with a TorchClassifier, but this one ends with {LearnerChains.LastName(learner)}. "
                 + "Use InferenceMode.Deterministic, or InferenceMode.Ensemble for a committee of any ML.NET trainer.", nameof(learner));
         return new TorchBoundInference(found.Prefix, found.Model, poolSchema, embeddingColumnName, needEmbeddings,
-            new TorchBoundInference.Dropout(Iterations, Consistent, Probability, Inplace, Seed), Engine);
+            new TorchBoundInference.Dropout(Iterations, Consistent, Probability, Inplace, Seed, PassesOnTorchSharp), Engine);
     }
 }

@@ -41,8 +41,12 @@ internal sealed partial class TorchBoundInference : BoundInference
     private readonly bool _sparseFirstLayer;
     private readonly Dictionary<int, Tensor[]> _keptUnits = [];
 
-    /// <summary>MC-Dropout settings: T, consistent masks, rate override, in place or on a copy, seed of the masks.</summary>
-    internal sealed record Dropout(int Iterations, bool Consistent, double? Probability, bool Inplace, int Seed);
+    /// <summary>
+    /// MC-Dropout settings: T, consistent masks, rate override, in place or on a copy, seed of the
+    /// masks; <paramref name="PassesOnTorchSharp"/> keeps the fresh-mask dropout passes in TorchSharp
+    /// when ONNX Runtime runs the prefix (what the benchmark compares the default with).
+    /// </summary>
+    internal sealed record Dropout(int Iterations, bool Consistent, double? Probability, bool Inplace, int Seed, bool PassesOnTorchSharp = false);
 
     public TorchBoundInference(ITransformer? prefix, TorchClassifierTransformer model, DataViewSchema poolSchema,
         string? embeddingColumnName, bool needEmbeddings, Dropout? mc, InferenceEngine engine)
@@ -95,7 +99,7 @@ internal sealed partial class TorchBoundInference : BoundInference
             using var noGrad = no_grad();
             _networkEmbeddingSize = (int)Penultimate(zeros(1, model.FeatureCount, device: model.Device), 0).shape[1];
         }
-        (_onnxPart, _engine, _runner) = ChooseEngine(engine);
+        (_onnxPart, _engine, _runner, _onnxPasses, _passesRunner) = ChooseEngine(engine);
     }
 
     public override int ClassCount => _model.ClassCount;
@@ -118,6 +122,7 @@ internal sealed partial class TorchBoundInference : BoundInference
     public override void Dispose()
     {
         if (_runner is { IsValueCreated: true }) _runner.Value.Dispose();
+        if (_passesRunner is { IsValueCreated: true }) _passesRunner.Value.Dispose();
         lock (_gate)
         {
             foreach (var tensor in CachedMasks) tensor.Dispose();

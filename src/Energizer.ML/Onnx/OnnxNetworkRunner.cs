@@ -16,7 +16,8 @@ internal sealed class OnnxNetworkRunner : IDisposable
 
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
-    private readonly string[] _inputNames;
+    private readonly string _inputName;
+    private readonly string? _trainingModeName;
     private readonly OrtValue? _evalMode;
     private readonly int _featureCount;
 
@@ -37,11 +38,11 @@ internal sealed class OnnxNetworkRunner : IDisposable
         };
         if (!spin) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _session = new InferenceSession(model, options);
+        _inputName = inputName;
         _featureCount = featureCount;
-        var others = _session.InputMetadata.Keys.Where(k => k != inputName).ToList();
-        if (others.Count == 1)
+        _trainingModeName = _session.InputMetadata.Where(i => i.Value.ElementType == typeof(bool)).Select(i => i.Key).FirstOrDefault();
+        if (_trainingModeName is not null)
             _evalMode = OrtValue.CreateTensorValueFromMemory(new[] { false }, []);
-        _inputNames = [inputName, .. others];
     }
 
     /// <summary>Why ONNX Runtime cannot run in this process (its native library does not load), or null when it can.</summary>
@@ -54,26 +55,39 @@ internal sealed class OnnxNetworkRunner : IDisposable
     /// Runs the first <paramref name="rows"/> rows of <paramref name="features"/> (row-major) and writes
     /// each output into its array: rows × the product of its per-row shape, row-major.
     /// </summary>
-    public void Run(float[] features, int rows, params (string Name, float[] Values, long[] RowShape)[] outputs)
+    public void Run(float[] features, int rows, params (string Name, float[] Values, long[] RowShape)[] outputs) =>
+        Run(rows, [(_inputName, features, [_featureCount])], outputs);
+
+    /// <summary>
+    /// Runs the first <paramref name="rows"/> rows of every input (each rows × the product of its
+    /// per-row shape, row-major, in its array) and writes each output into its array likewise.
+    /// </summary>
+    public void Run(int rows, (string Name, float[] Values, long[] RowShape)[] inputs, params (string Name, float[] Values, long[] RowShape)[] outputs)
     {
-        long rowSize = (long)rows * _featureCount;
-        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, features.AsMemory(0, (int)rowSize), [rows, _featureCount]);
+        var inputValues = new OrtValue[inputs.Length];
         var outputValues = new OrtValue[outputs.Length];
         try
         {
-            for (int i = 0; i < outputs.Length; i++)
-            {
-                var (_, values, rowShape) = outputs[i];
-                int size = rows * (int)rowShape.Aggregate(1L, (a, b) => a * b);
-                outputValues[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, values.AsMemory(0, size), [rows, .. rowShape]);
-            }
-            OrtValue[] inputs = _evalMode is null ? [input] : [input, _evalMode];
-            _session.Run(_runOptions, _inputNames, inputs, [.. outputs.Select(o => o.Name)], outputValues);
+            for (int i = 0; i < inputs.Length; i++) inputValues[i] = Rows(inputs[i].Values, rows, inputs[i].RowShape);
+            for (int i = 0; i < outputs.Length; i++) outputValues[i] = Rows(outputs[i].Values, rows, outputs[i].RowShape);
+            string[] names = [.. inputs.Select(i => i.Name)];
+            _session.Run(_runOptions,
+                _evalMode is null ? names : [.. names, _trainingModeName!],
+                _evalMode is null ? inputValues : [.. inputValues, _evalMode],
+                [.. outputs.Select(o => o.Name)], outputValues);
         }
         finally
         {
+            foreach (var value in inputValues) value?.Dispose();
             foreach (var value in outputValues) value?.Dispose();
         }
+    }
+
+    /// <summary>The first <paramref name="rows"/> rows of <paramref name="values"/> as a tensor over the same memory.</summary>
+    private static OrtValue Rows(float[] values, int rows, long[] rowShape)
+    {
+        int size = checked(rows * (int)rowShape.Aggregate(1L, (a, b) => a * b));
+        return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, values.AsMemory(0, size), [rows, .. rowShape]);
     }
 
     /// <summary>Frees the session and its native buffers.</summary>

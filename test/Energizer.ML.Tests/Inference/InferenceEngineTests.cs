@@ -93,10 +93,15 @@ public sealed class InferenceEngineTests
 
         Assert.AreEqual("TorchSharp", torchSharp.Engine);
         // Deterministic: the whole network on ONNX Runtime. MC-Dropout: the layers before the first
-        // dropout (MLP: Linear, ReLU; ConvNet: unflatten, two conv-ReLU-pool, flatten) there, the passes in TorchSharp.
-        string expected = inference == "Deterministic"
-            ? "OnnxRuntime"
-            : $"OnnxRuntime (the {(network == "MLP" ? 2 : 8)} layer(s) before the first dropout) + TorchSharp (dropout passes)";
+        // dropout (MLP: Linear, ReLU; ConvNet: unflatten, two conv-ReLU-pool, flatten) there; with
+        // fresh masks the passes too (the masks as inputs), with consistent ones the passes in TorchSharp.
+        int prefix = network == "MLP" ? 2 : 8;
+        string expected = inference switch
+        {
+            "Deterministic" => "OnnxRuntime",
+            "fresh" => $"OnnxRuntime (the {prefix} layer(s) before the first dropout once, then the T dropout passes with the library's masks as inputs)",
+            _ => $"OnnxRuntime (the {prefix} layer(s) before the first dropout) + TorchSharp (dropout passes)",
+        };
         Assert.AreEqual(expected, onnx.Engine);
         Assert.AreEqual(expected, auto.Engine, "Auto picks ONNX Runtime for a built-in network");
         Assert.HasCount(torchSharp.Scores.Length, onnx.Scores);
@@ -107,6 +112,12 @@ public sealed class InferenceEngineTests
         }
         Assert.IsTrue(onnx.Scores.Distinct().Count() > onnx.Scores.Length / 2, "scores are mostly distinct, so the picks are not decided by ties");
         CollectionAssert.AreEqual(torchSharp.Picks, onnx.Picks);
+        if (inference != "fresh") return;
+        // The path the fresh-mask default replaced (prefix on ONNX Runtime, passes in TorchSharp) agrees too.
+        var passesOnTorch = ScoreAndPick(model, strategy, new McDropoutInference(5, false, null, true, 4, InferenceEngine.OnnxRuntime) { PassesOnTorchSharp = true });
+        Assert.AreEqual($"OnnxRuntime (the {prefix} layer(s) before the first dropout) + TorchSharp (dropout passes)", passesOnTorch.Engine);
+        for (int i = 0; i < onnx.Scores.Length; i++) Assert.AreEqual(onnx.Scores[i], passesOnTorch.Scores[i], 1e-5, $"row {i}");
+        CollectionAssert.AreEqual(onnx.Picks, passesOnTorch.Picks);
     }
 
     [TestMethod]
@@ -115,12 +126,14 @@ public sealed class InferenceEngineTests
     public void AnyBatchOfAnyRowsGetsTheSameProbabilitiesFromBothEngines(string network)
     {
         // Random batches (1-120 rows of 64 values in [0, 1), random row ids): the ONNX Runtime path
-        // (whole network, or the prefix then the TorchSharp passes) against TorchSharp alone, for
-        // deterministic scoring and MC-Dropout with fresh and consistent masks. Fresh masks are keyed
+        // (whole network; the prefix then the passes with fresh masks as inputs; the prefix then the
+        // TorchSharp passes) against TorchSharp alone, for deterministic scoring and MC-Dropout with
+        // fresh and consistent masks. Fresh masks are keyed
         // by the row ids, so equal values to 1e-5 mean equal masks.
         var model = network == "MLP" ? Mlp.Value : ConvNet.Value;
         var schema = Data.Value.Pool.Schema;
-        foreach (var mode in (InferenceMode[])[InferenceMode.Deterministic, InferenceMode.McDropout(iterations: 3, seed: 5), InferenceMode.McDropout(iterations: 3, consistent: true, seed: 5)])
+        var passesOnTorch = new McDropoutInference(3, false, null, true, 5, InferenceEngine.Auto) { PassesOnTorchSharp = true };
+        foreach (var mode in (InferenceMode[])[InferenceMode.Deterministic, InferenceMode.McDropout(iterations: 3, seed: 5), passesOnTorch, InferenceMode.McDropout(iterations: 3, consistent: true, seed: 5)])
         {
             using var onnx = (TorchBoundInference)mode.WithEngine(InferenceEngine.OnnxRuntime).Bind(model, schema, null, false);
             using var torchSharp = (TorchBoundInference)mode.WithEngine(InferenceEngine.TorchSharp).Bind(model, schema, null, false);

@@ -132,12 +132,55 @@ internal static class OnnxNetworkWriter
     }
 
     /// <summary>
+    /// Children [<paramref name="from"/>, end) of <paramref name="network"/> as a model of the T
+    /// MC-Dropout passes stacked into one batch (docs/design.md, "Scoring engines"): input
+    /// <paramref name="inputName"/> [T·N, .. <paramref name="inputRow"/>] floats (the activations after
+    /// child <paramref name="from"/> − 1, their first dropout already applied); each dropout child
+    /// whose index is a key of <paramref name="masks"/> multiplies by that mask input
+    /// ([T·N, .. mask row], broadcast over the activations), other dropouts are left out; output
+    /// <paramref name="outputName"/> the softmax of the logits, [T·N, C]. The masks are inputs, so
+    /// the caller's own (seeded, per row) masks are the ones applied.
+    /// </summary>
+    internal static byte[] WriteTail(Sequential network, int from, long[] inputRow, IReadOnlyDictionary<int, (string Name, long[] MaskRow)> masks, string inputName, string outputName)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(from, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(from, network.Count);
+        var graph = new OnnxGraph();
+        graph.Input(inputName, ElementType.Float, [null, .. inputRow.Select(size => (long?)size)]);
+        long classes = Emitting(network, inputRow, sample =>
+        {
+            var emitter = new Emitter(graph, dropout: null);
+            string x = inputName;
+            foreach (var (index, (name, child)) in network.named_children().Index().Skip(from))
+            {
+                if (masks.TryGetValue(index, out var mask))
+                {
+                    graph.Input(mask.Name, ElementType.Float, [null, .. mask.MaskRow.Select(size => (long?)size)]);
+                    x = graph.Op("Mul", name, [x, mask.Name]);
+                    continue;
+                }
+                x = emitter.Emit((nn.Module<Tensor, Tensor>)child, name, x, ref sample);
+            }
+            if (sample.dim() != 2)
+                throw new NotSupportedException($"The network's output has shape [{string.Join(", ", sample.shape)}] for one row; a classifier must output logits of shape [N, C].");
+            graph.OpInto("Softmax", outputName, [x], Attribute.Int("axis", 1));
+            return sample.shape[1];
+        });
+        graph.Output(outputName, ElementType.Float, null, classes);
+        return graph.ToModel(Opset, ProducerVersion);
+    }
+
+    /// <summary>
     /// Runs <paramref name="emit"/> with <paramref name="network"/> in eval mode (restored after) and a
     /// one-row sample of zeros, under no_grad in a dispose scope. The sample flows through the layers
     /// alongside the export: it gives every intermediate shape (for Reshape targets) and checks the
     /// network accepts <paramref name="featureCount"/> features.
     /// </summary>
-    private static T Emitting<T>(nn.Module<Tensor, Tensor> network, int featureCount, Func<Tensor, T> emit)
+    private static T Emitting<T>(nn.Module<Tensor, Tensor> network, int featureCount, Func<Tensor, T> emit) =>
+        Emitting(network, [featureCount], emit);
+
+    /// <summary>The same for a part of a network whose input rows have the shape <paramref name="inputRow"/>.</summary>
+    private static T Emitting<T>(nn.Module<Tensor, Tensor> network, long[] inputRow, Func<Tensor, T> emit)
     {
         TorchRuntime.EnsureLoaded();
         bool training = network.training;
@@ -147,7 +190,7 @@ internal static class OnnxNetworkWriter
         try
         {
             var device = network.parameters().FirstOrDefault()?.device ?? CPU;
-            return emit(zeros(1, featureCount, device: device));
+            return emit(zeros([1, .. inputRow], device: device));
         }
         finally
         {
