@@ -16,7 +16,9 @@ namespace Energizer.ML.Torch;
 public sealed class TorchClassifierTransformer : ITransformer, IDisposable
 {
     private const string FormatMagic = "Energizer.ML.TorchClassifier";
-    private const int FormatVersion = 1;
+    // 2 added MinimumSteps, AdamBeta1, AdamBeta2 and SparseUpdate; version 1 streams still load
+    // (those options then take their defaults).
+    private const int FormatVersion = 2;
 
     private readonly KeyValueSet? _keyValues;
     private readonly string? _networkDescription;
@@ -115,7 +117,7 @@ public sealed class TorchClassifierTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx) => TorchClassifierModelSaving.Save(this, ctx);
 
     /// <summary>
-    /// Writes the weights, the options' numbers and names, the built-in network's description
+    /// Writes the weights, the options' numbers, names and choices, the built-in network's description
     /// (if it is one) and the label's key count and key values to <paramref name="stream"/>
     /// (left open). Callbacks, the loss function and the validation data are not saved.
     /// </summary>
@@ -143,6 +145,10 @@ public sealed class TorchClassifierTransformer : ITransformer, IDisposable
         writer.Write(Options.EarlyStoppingPatience);
         writer.Write(Options.ClassWeights?.Length ?? -1);
         foreach (float weight in Options.ClassWeights ?? []) writer.Write(weight);
+        writer.Write(Options.MinimumSteps);
+        writer.Write(Options.AdamBeta1);
+        writer.Write(Options.AdamBeta2);
+        writer.Write((int)Options.SparseUpdate);
         Network.save(writer);
     }
 
@@ -170,7 +176,8 @@ public sealed class TorchClassifierTransformer : ITransformer, IDisposable
         }
         if (magic != FormatMagic) throw new InvalidDataException("The stream does not hold a saved TorchClassifier.");
         int version = reader.ReadInt32();
-        if (version != FormatVersion) throw new InvalidDataException($"Saved TorchClassifier format {version} is not supported (this library reads {FormatVersion}).");
+        if (version is < 1 or > FormatVersion)
+            throw new InvalidDataException($"Saved TorchClassifier format {version} is not supported (this library reads 1 to {FormatVersion}).");
         var options = new TorchClassifierOptions
         {
             FeatureColumnName = reader.ReadString(),
@@ -195,6 +202,13 @@ public sealed class TorchClassifierTransformer : ITransformer, IDisposable
         options.EarlyStoppingPatience = reader.ReadInt32();
         int weights = reader.ReadInt32();
         options.ClassWeights = weights < 0 ? null : Enumerable.Range(0, weights).Select(_ => reader.ReadSingle()).ToArray();
+        if (version >= 2)
+        {
+            options.MinimumSteps = reader.ReadInt32();
+            options.AdamBeta1 = reader.ReadDouble();
+            options.AdamBeta2 = reader.ReadDouble();
+            options.SparseUpdate = (SparseUpdate)reader.ReadInt32();
+        }
         if (options.Device == DeviceType.CUDA && !torch.cuda.is_available()) options.Device = DeviceType.CPU;
 
         var module = options.Network(featureCount, (int)labelKeyType.Count);

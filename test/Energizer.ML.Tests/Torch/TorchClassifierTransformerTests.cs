@@ -123,6 +123,80 @@ public sealed class TorchClassifierTransformerTests
     }
 
     [TestMethod]
+    public void SaveThenLoadKeepsEveryTrainingChoice()
+    {
+        // Format 1 dropped MinimumSteps, the Adam betas and SparseUpdate: a loaded model then
+        // trained on (WarmStartFrom) or described with other settings than it was fitted with.
+        var mlContext = new MLContext(seed: 1);
+        var data = TinyData.Create(mlContext);
+        var options = new TorchClassifierOptions
+        {
+            Network = Networks.Mlp([4], 0.1),
+            Epochs = 2,
+            MinimumSteps = 7,
+            AdamBeta1 = 0.8,
+            AdamBeta2 = 0.95,
+            SparseUpdate = SparseUpdate.Dense,
+            WeightDecay = 0.01,
+            LearningRate = 0.02,
+        };
+        using var model = mlContext.MulticlassClassification.Trainers.TorchClassifier(options).Fit(data);
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        stream.Position = 0;
+        using var loaded = TorchClassifierTransformer.Load(stream);
+        Assert.AreEqual(7, loaded.Options.MinimumSteps);
+        Assert.AreEqual(0.8, loaded.Options.AdamBeta1);
+        Assert.AreEqual(0.95, loaded.Options.AdamBeta2);
+        Assert.AreEqual(SparseUpdate.Dense, loaded.Options.SparseUpdate);
+        Assert.AreEqual(0.01, loaded.Options.WeightDecay);
+        Assert.AreEqual(0.02, loaded.Options.LearningRate);
+    }
+
+    [TestMethod]
+    public void AFormatOneStreamStillLoadsWithTheNewOptionsAtTheirDefaults()
+    {
+        // Format 1 as the previous release wrote it, field by field, then the network's weights.
+        var mlContext = new MLContext(seed: 1);
+        var data = TinyData.Create(mlContext);
+        using var model = mlContext.MulticlassClassification.Trainers.TorchClassifier(new TorchClassifierOptions { Network = Networks.Mlp([4], 0.1), Epochs = 2 }).Fit(data);
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write("Energizer.ML.TorchClassifier");
+            writer.Write(1);
+            writer.Write(model.FeatureColumnName);
+            writer.Write(model.Options.LabelColumnName);
+            writer.Write(model.FeatureCount);
+            writer.Write((ulong)model.ClassCount);
+            KeyValueSet.Write(writer, null);
+            writer.Write("Mlp hidden=4 dropout=0.1");
+            writer.Write(3); // Epochs
+            writer.Write(16); // BatchSize
+            writer.Write(0.005); // LearningRate
+            writer.Write((int)TorchOptimizer.Adam);
+            writer.Write(0.9); // Momentum
+            writer.Write(0.0); // WeightDecay
+            writer.Write(4); // Seed
+            writer.Write((int)TorchSharp.DeviceType.CPU);
+            writer.Write(true); // Shuffle
+            writer.Write(0); // EarlyStoppingPatience
+            writer.Write(-1); // no class weights
+            model.Network.save(writer);
+        }
+        stream.Position = 0;
+        using var loaded = TorchClassifierTransformer.Load(stream);
+        Assert.AreEqual(3, loaded.Options.Epochs);
+        Assert.AreEqual(0.005, loaded.Options.LearningRate);
+        Assert.AreEqual(4, loaded.Options.Seed);
+        var defaults = new TorchClassifierOptions();
+        Assert.AreEqual(defaults.MinimumSteps, loaded.Options.MinimumSteps);
+        Assert.AreEqual(defaults.AdamBeta2, loaded.Options.AdamBeta2);
+        Assert.AreEqual(SparseUpdate.Lazy, loaded.Options.SparseUpdate);
+        CollectionAssert.AreEqual(Scores(model, data)[3], Scores(loaded, data)[3]);
+    }
+
+    [TestMethod]
     public void LoadOfACustomNetworkNeedsItsFactory()
     {
         var mlContext = new MLContext(seed: 1);
