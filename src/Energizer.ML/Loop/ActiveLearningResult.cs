@@ -26,6 +26,13 @@ public sealed class ActiveLearningResult
         _labelType = labelType;
     }
 
+    /// <summary>
+    /// What the loop refused while the initial set was labelled (skipped rows, answers the label
+    /// column cannot hold), one message per row naming it; each round's own are in
+    /// <see cref="RoundReport.Rejections"/>.
+    /// </summary>
+    public IReadOnlyList<string> InitialRejections { get; init; } = [];
+
     /// <summary>The model fitted after the last query, on every labelled row.</summary>
     public ITransformer Model { get; }
 

@@ -197,7 +197,11 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
             {
                 var completed = await LabelAsync(pending, cancellationToken).ConfigureAwait(false);
                 if (completed.Round >= 0) Complete(completed);
-                else ClearPending();
+                else
+                {
+                    _state.InitialRejections.AddRange(completed.Rejections);
+                    ClearPending();
+                }
             }
 
             ITransformer? model = null;
@@ -249,7 +253,10 @@ public sealed class ActiveLearningTrainer : IEstimator<ActiveLearningTransformer
                 Complete(await LabelAsync(report, cancellationToken, model).ConfigureAwait(false));
             }
             return new ActiveLearningResult(model ?? throw new InvalidOperationException("No row was labelled, so no model could be fitted."),
-                _state.Reports, _state.Labels, _ledger.Labels, _pool, _options, _ledger.LabelType);
+                _state.Reports, _state.Labels, _ledger.Labels, _pool, _options, _ledger.LabelType)
+            {
+                InitialRejections = [.. _state.InitialRejections],
+            };
         }
 
         private string? StopBeforeQuery(int round)

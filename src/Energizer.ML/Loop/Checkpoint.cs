@@ -43,6 +43,9 @@ internal sealed class Checkpoint
     /// <summary>Rows the oracle skipped or whose answers were rejected: never asked again in this run.</summary>
     public List<long> Unanswered { get; set; } = [];
 
+    /// <summary>What was refused while the initial set was labelled (before round 0), for <see cref="ActiveLearningResult.InitialRejections"/>.</summary>
+    public List<string> InitialRejections { get; set; } = [];
+
     public bool InitialDone { get; set; }
 
     /// <summary>The last model's predictions on the stop set (stabilizing-predictions criterion).</summary>

@@ -9,8 +9,8 @@ namespace Energizer.ML.Tests.Loop;
 [TestClass]
 public sealed class OracleAnswerCheckTests
 {
-    /// <summary>Answers from the label column, except round 0's first two rows: key 11 and the number 3.7.</summary>
-    private sealed class OutOfRangeOracle : IOracle
+    /// <summary>Answers from the label column, except the first two rows of round <paramref name="round"/> (−1: the initial set): key 11 and the number 3.7.</summary>
+    private sealed class OutOfRangeOracle(int round = 0) : IOracle
     {
         private readonly IOracle _inner = Oracles.FromLabelColumn();
 
@@ -20,7 +20,7 @@ public sealed class OracleAnswerCheckTests
         {
             await foreach (var answer in _inner.LabelAsync(query, cancellationToken))
             {
-                if (query.Round == 0 && Replaced.Count < 2)
+                if (query.Round == round && Replaced.Count < 2)
                 {
                     Replaced.Add(answer.RowId);
                     yield return new OracleAnswer(answer.RowId, Replaced.Count == 1 ? 11u : (object)3.7);
@@ -57,5 +57,29 @@ public sealed class OracleAnswerCheckTests
         Assert.AreEqual(18, result.Labels.Count, "10 initial labels and the 8 valid answers of round 0 are kept");
         Assert.IsFalse(result.Labels.ContainsKey(oracle.Replaced[0]));
         Assert.IsFalse(result.Labels.ContainsKey(oracle.Replaced[1]));
+    }
+
+    [TestMethod]
+    public void RefusalsWhileTheInitialSetIsLabelledReachTheResult()
+    {
+        // They were only logged before: the initial set has no RoundReport of its own.
+        var ml = new MLContext(1);
+        var (pool, _) = Digits.Split(ml);
+        var oracle = new OutOfRangeOracle(round: -1);
+        var result = ml.ActiveLearning().Trainer(new ActiveLearningOptions
+        {
+            Strategy = AcquisitionStrategy.Margin,
+            QuerySize = 10,
+            InitialLabelledCount = 10,
+            MaxRounds = 1,
+            Seed = 7,
+        }).Fit(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(
+            new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 }), pool, oracle);
+
+        Assert.HasCount(2, result.InitialRejections);
+        Assert.AreEqual($"Row {oracle.Replaced[0]}, column 'Label': key 11 is above the column's key count 10; the row stays unlabelled.", result.InitialRejections[0]);
+        Assert.AreEqual($"Row {oracle.Replaced[1]}, column 'Label': 3.7 is not a whole number, so it cannot be a key; the row stays unlabelled.", result.InitialRejections[1]);
+        Assert.IsEmpty(result.Rounds[0].Rejections, "round 0's own query had none");
+        Assert.AreEqual(18, result.Labels.Count, "8 valid initial labels and round 0's 10");
     }
 }
