@@ -31,13 +31,12 @@ public sealed class OracleAnswerCheckTests
         }
     }
 
-    [TestMethod]
-    public void AKeyAboveTheKeyCountAndAFractionalNumberAreRefusedNamingRowAndColumn()
+    /// <summary>10 initial labels and one query of 10 on digits.</summary>
+    private static ActiveLearningResult Run(IOracle oracle)
     {
         var ml = new MLContext(1);
         var (pool, _) = Digits.Split(ml);
-        var oracle = new OutOfRangeOracle();
-        var result = ml.ActiveLearning().Trainer(new ActiveLearningOptions
+        return ml.ActiveLearning().Trainer(new ActiveLearningOptions
         {
             Strategy = AcquisitionStrategy.Margin,
             QuerySize = 10,
@@ -46,6 +45,13 @@ public sealed class OracleAnswerCheckTests
             Seed = 7,
         }).Fit(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(
             new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 }), pool, oracle);
+    }
+
+    [TestMethod]
+    public void AKeyAboveTheKeyCountAndAFractionalNumberAreRefusedNamingRowAndColumn()
+    {
+        var oracle = new OutOfRangeOracle();
+        var result = Run(oracle);
 
         // The label column is Key<UInt32, 0-9>: keys 1..10 are the ten digits, so 11 names no class,
         // and 3.7 would have been rounded to key 4 (digit 3) without a word.
@@ -63,18 +69,8 @@ public sealed class OracleAnswerCheckTests
     public void RefusalsWhileTheInitialSetIsLabelledReachTheResult()
     {
         // They were only logged before: the initial set has no RoundReport of its own.
-        var ml = new MLContext(1);
-        var (pool, _) = Digits.Split(ml);
         var oracle = new OutOfRangeOracle(round: -1);
-        var result = ml.ActiveLearning().Trainer(new ActiveLearningOptions
-        {
-            Strategy = AcquisitionStrategy.Margin,
-            QuerySize = 10,
-            InitialLabelledCount = 10,
-            MaxRounds = 1,
-            Seed = 7,
-        }).Fit(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(
-            new Microsoft.ML.Trainers.LbfgsMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1 }), pool, oracle);
+        var result = Run(oracle);
 
         Assert.HasCount(2, result.InitialRejections);
         Assert.AreEqual($"Row {oracle.Replaced[0]}, column 'Label': key 11 is above the column's key count 10; the row stays unlabelled.", result.InitialRejections[0]);
