@@ -45,6 +45,11 @@ internal static class EngineSpeed
             Console.WriteLine($"  RATIO MC-Dropout Auto ÷ TorchSharp = {ms[0] / ms[1]:F2}x (target >= 4); passes on ONNX Runtime ÷ passes in TorchSharp = {ms[2] / ms[1]:F2}x; "
                 + $"whole graph with ONNX Runtime's own dropout ÷ Auto = {ms[1] / ms[3]:F2}x; the T = 10 dropout passes take {(ms[1] - ms[4]) / ms[1]:P0} of Auto's time; "
                 + $"bound = TorchSharp ÷ (one deterministic pass + fc1 alone on the pass rows, faster engine) = {bound:F2}x   [torch threads {torch.get_num_threads()}]");
+            var consistent = InferenceMode.McDropout(10, consistent: true, seed: 3);
+            var cs = Measure.Interleaved(5,
+                ("MC-Dropout T=10 consistent, TorchSharp engine", () => Score(consistent.WithEngine(InferenceEngine.TorchSharp), conv, fashion)),
+                ("MC-Dropout T=10 consistent, Auto (prefix on ONNX Runtime, the passes in TorchSharp on the kept units)", () => Score(consistent, conv, fashion)));
+            Console.WriteLine($"  RATIO consistent MC-Dropout Auto ÷ TorchSharp = {cs[0] / cs[1]:F2}x   [torch threads {torch.get_num_threads()}]");
             Deterministic(conv, fashion, rounds: 7);
         }
         var digits = new DigitsBenchmarkData(mlContext, copies: 10);
