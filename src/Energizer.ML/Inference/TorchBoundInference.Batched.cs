@@ -7,7 +7,7 @@ namespace Energizer.ML.Inference;
 
 /// <summary>
 /// The batched path with prefix caching: the layers before the first dropout run once per batch
-/// (<see cref="Run(Tensor, DataViewRowId[], int)"/>), the rest once on the T passes stacked into
+/// (<see cref="Run(Tensor, DataViewRowId[], int, bool)"/>), the rest once on the T passes stacked into
 /// one batch of T·N rows, with each dropout applied functionally.
 /// </summary>
 internal sealed partial class TorchBoundInference

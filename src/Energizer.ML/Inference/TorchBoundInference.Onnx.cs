@@ -73,9 +73,10 @@ internal sealed partial class TorchBoundInference
             else if (_plan.FirstDropout == 0)
                 reason = "its first layer is a dropout, so no layer runs before the dropout passes";
             else
-                part = _model.Export($"onnx-prefix-{_plan.FirstDropout}", () =>
+                part = _model.Export($"onnx-prefix-{_plan.FirstDropout}{(_networkEmbeddings ? "-embedding" : "")}", () =>
                 {
-                    var (model, row) = OnnxNetworkWriter.WritePrefix((TorchSharp.Modules.Sequential)_model.Network, _plan.FirstDropout, _model.FeatureCount, OnnxInput, OnnxPrefixOutput);
+                    var (model, row) = OnnxNetworkWriter.WritePrefix((TorchSharp.Modules.Sequential)_model.Network, _plan.FirstDropout, _model.FeatureCount,
+                        OnnxInput, OnnxPrefixOutput, _networkEmbeddings ? OnnxEmbedding : null);
                     return new OnnxPart(model, _plan.FirstDropout, row);
                 });
         }
@@ -171,18 +172,26 @@ internal sealed partial class TorchBoundInference
             return (probabilities, embeddings);
         }
         var activations = new float[n * part.RowShape.Aggregate(1L, (a, b) => a * b)];
-        runner.Run(features, n, (OnnxPrefixOutput, activations, part.RowShape));
-        if (_onnxPasses is not null) return RunPassesOnOnnx(_onnxPasses, activations, part.RowShape, n, rows);
+        float[]? prefixEmbeddings = null;
+        if (_networkEmbeddings)
+        {
+            prefixEmbeddings = new float[n * _networkEmbeddingSize];
+            runner.Run(features, n, (OnnxPrefixOutput, activations, part.RowShape), (OnnxEmbedding, prefixEmbeddings, [_networkEmbeddingSize]));
+        }
+        else
+        {
+            runner.Run(features, n, (OnnxPrefixOutput, activations, part.RowShape));
+        }
+        if (_onnxPasses is not null) return (RunPassesOnOnnx(_onnxPasses, activations, part.RowShape, n, rows), prefixEmbeddings);
         using var scope = NewDisposeScope();
-        return Run(tensor(activations, [n, .. part.RowShape]), rows, layersDone: part.Layers);
+        return (Run(tensor(activations, [n, .. part.RowShape]), rows, layersDone: part.Layers, embeddings: false).Probabilities, prefixEmbeddings);
     }
 
     /// <summary>
     /// The T fresh-mask dropout passes of <paramref name="n"/> rows on ONNX Runtime, from the prefix's
-    /// <paramref name="activations"/>: T·N×C probabilities ([t][n][c]) and, when used, the
-    /// penultimate-layer embeddings (TorchSharp, from the same activations).
+    /// <paramref name="activations"/>: T·N×C probabilities ([t][n][c]).
     /// </summary>
-    private (float[] Probabilities, float[]? Embeddings) RunPassesOnOnnx(OnnxPasses passes, float[] activations, long[] rowShape, int n, DataViewRowId[] rows)
+    private float[] RunPassesOnOnnx(OnnxPasses passes, float[] activations, long[] rowShape, int n, DataViewRowId[] rows)
     {
         int t = _mc!.Iterations, seed = _mc.Seed;
         var first = _plan.Dropouts[_plan.FirstDropout];
@@ -210,11 +219,7 @@ internal sealed partial class TorchBoundInference
             }
             var probabilities = new float[t * n * ClassCount];
             _passesRunner!.Value.Run(t * n, inputs, (OnnxProbabilities, probabilities, [ClassCount]));
-            if (!_networkEmbeddings) return (probabilities, null);
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var embeddings = Penultimate(tensor(activations, [n, .. rowShape]), _plan.FirstDropout).cpu().data<float>().ToArray();
-            return (probabilities, embeddings);
+            return probabilities;
         }
         finally
         {

@@ -152,21 +152,22 @@ internal sealed partial class TorchBoundInference : BoundInference
     /// T×N×C probabilities of a [N, F] batch (layout [t][n][c]) and, when used, N×D embeddings;
     /// <paramref name="rows"/> holds the rows' ids (they key fresh masks), <paramref name="layersDone"/>
     /// &gt; 0 when <paramref name="x"/> has already been through that many of the Sequential's first
-    /// layers (which come before any dropout).
+    /// layers (which come before any dropout); <paramref name="embeddings"/> false when the caller
+    /// has the embeddings already.
     /// </summary>
-    internal (float[] Probabilities, float[]? Embeddings) Run(Tensor x, DataViewRowId[] rows, int layersDone = 0)
+    internal (float[] Probabilities, float[]? Embeddings) Run(Tensor x, DataViewRowId[] rows, int layersDone = 0, bool embeddings = true)
     {
         int n = (int)x.shape[0];
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         Tensor logits;
-        float[]? embeddings = null;
+        float[]? penultimate = null;
         if (_plan.Layers is not null)
         {
             int start = Math.Min(_plan.FirstDropout, _plan.Layers.Count - 1);
             var h = x;
             for (int i = layersDone; i < start; i++) h = _plan.Layers[i].call(h);
-            if (_networkEmbeddings) embeddings = Penultimate(h, start).cpu().data<float>().ToArray();
+            if (_networkEmbeddings && embeddings) penultimate = Penultimate(h, start).cpu().data<float>().ToArray();
             logits = _mc is null ? Deterministic(h, start) : Stochastic(h, start, n, rows);
         }
         else
@@ -174,7 +175,7 @@ internal sealed partial class TorchBoundInference : BoundInference
             logits = _mc is null ? _network.call(x) : NaivePasses(x, rows);
         }
         var probabilities = nn.functional.softmax(logits, 1).cpu().data<float>().ToArray();
-        return (probabilities, embeddings);
+        return (probabilities, penultimate);
     }
 
     /// <summary>Row ids 0 … <paramref name="count"/> − 1, for batches given without a cursor.</summary>

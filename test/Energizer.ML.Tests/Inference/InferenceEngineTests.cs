@@ -150,17 +150,48 @@ public sealed class InferenceEngineTests
     }
 
     [TestMethod]
-    public void MlpEmbeddingsForCoreSetComeFromTheSameOnnxRun()
+    [DataRow("Deterministic")]
+    [DataRow("fresh")]
+    [DataRow("consistent")]
+    public void MlpEmbeddingsForCoreSetComeFromTheSameOnnxRun(string inference)
     {
-        // CoreSet reads the penultimate layer: [N, 16] for Mlp([32, 16]). Both engines give it to 1e-5.
+        // CoreSet reads the penultimate layer (eval mode, whatever the inference): [N, 16] for
+        // Mlp([32, 16]). Both engines give it to 1e-5; on ONNX Runtime it is an output of the model
+        // that runs the whole network (deterministic) or the layers before the first dropout (MC-Dropout).
         var model = Mlp.Value;
-        using var torchSharp = (TorchBoundInference)InferenceMode.Deterministic.WithEngine(InferenceEngine.TorchSharp).Bind(model, Data.Value.Pool.Schema, null, true);
-        using var onnx = (TorchBoundInference)InferenceMode.Deterministic.WithEngine(InferenceEngine.OnnxRuntime).Bind(model, Data.Value.Pool.Schema, null, true);
+        InferenceMode mode = inference == "Deterministic" ? InferenceMode.Deterministic : InferenceMode.McDropout(3, consistent: inference == "consistent", seed: 2);
+        using var torchSharp = (TorchBoundInference)mode.WithEngine(InferenceEngine.TorchSharp).Bind(model, Data.Value.Pool.Schema, null, true);
+        using var onnx = (TorchBoundInference)mode.WithEngine(InferenceEngine.OnnxRuntime).Bind(model, Data.Value.Pool.Schema, null, true);
         Assert.AreEqual(16, onnx.EmbeddingSize);
         var a = Read(torchSharp, Data.Value.Pool);
         var b = Read(onnx, Data.Value.Pool);
         Assert.HasCount(a.Length, b);
         for (int i = 0; i < a.Length; i++) Assert.AreEqual(a[i], b[i], 1e-5, $"embedding value {i}");
+    }
+
+    [TestMethod]
+    public void ThePrefixModelOutputsTheEvalModePenultimateLayer()
+    {
+        // Mlp([32, 16], 0.5) is fc1 relu1 dropout1 fc2 relu2 dropout2 output: the prefix is fc1, relu1;
+        // the embedding continues through fc2, relu2 with the dropouts left out. ONNX Runtime's
+        // outputs equal TorchSharp's eval-mode activations of the same children.
+        var network = (TorchSharp.Modules.Sequential)Mlp.Value.Network;
+        var (model, row) = Energizer.ML.Torch.OnnxExport.OnnxNetworkWriter.WritePrefix(network, 2, 64, "x", "prefix", "embedding");
+        CollectionAssert.AreEqual(new long[] { 32 }, row);
+        var features = Enumerable.Range(0, 3 * 64).Select(i => (i % 17) / 16f).ToArray();
+        using var runner = new Energizer.ML.Onnx.OnnxNetworkRunner(model, "x", 64, 1, spin: false);
+        var prefix = new float[3 * 32];
+        var embedding = new float[3 * 16];
+        runner.Run(features, 3, ("prefix", prefix, [32]), ("embedding", embedding, [16]));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        network.eval();
+        var h = network[1].call(network[0].call(tensor(features, [3, 64])));
+        var e = network[4].call(network[3].call(h));
+        var expectedPrefix = h.data<float>().ToArray();
+        var expectedEmbedding = e.data<float>().ToArray();
+        for (int i = 0; i < prefix.Length; i++) Assert.AreEqual(expectedPrefix[i], prefix[i], 1e-5, $"prefix value {i}");
+        for (int i = 0; i < embedding.Length; i++) Assert.AreEqual(expectedEmbedding[i], embedding[i], 1e-5, $"embedding value {i}");
     }
 
     private static float[] Read(BoundInference bound, IDataView pool)

@@ -111,9 +111,12 @@ internal static class OnnxNetworkWriter
     /// The first <paramref name="layers"/> children of <paramref name="network"/> as a batch model
     /// for scoring: input <paramref name="inputName"/> [N, <paramref name="featureCount"/>] floats,
     /// output <paramref name="outputName"/> the activations after them, [N, ...row]. Dropouts among
-    /// them are left out (eval mode). Returns the model and the per-row shape of its output.
+    /// them are left out (eval mode). With <paramref name="embeddingName"/>, a second output: the
+    /// penultimate layer's activations in eval mode ([N, D]; the children from
+    /// <paramref name="layers"/> to the last one, dropouts left out), so MC-Dropout's embeddings come
+    /// from the same run. Returns the model and the per-row shape of its first output.
     /// </summary>
-    internal static (byte[] Model, long[] RowShape) WritePrefix(Sequential network, int layers, int featureCount, string inputName, string outputName)
+    internal static (byte[] Model, long[] RowShape) WritePrefix(Sequential network, int layers, int featureCount, string inputName, string outputName, string? embeddingName = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(layers, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(layers, network.Count);
@@ -122,12 +125,20 @@ internal static class OnnxNetworkWriter
         long[] row = Emitting(network, featureCount, sample =>
         {
             var emitter = new Emitter(graph, dropout: null);
+            var children = network.named_children().ToList();
             string x = inputName;
-            foreach (var (name, child) in network.named_children().Take(layers)) x = emitter.Emit((nn.Module<Tensor, Tensor>)child, name, x, ref sample);
+            foreach (var (name, child) in children.Take(layers)) x = emitter.Emit((nn.Module<Tensor, Tensor>)child, name, x, ref sample);
             graph.OpInto("Identity", outputName, [x]);
-            return sample.shape[1..];
+            long[] prefixRow = sample.shape[1..];
+            graph.Output(outputName, ElementType.Float, [null, .. prefixRow.Select(size => (long?)size)]);
+            if (embeddingName is null) return prefixRow;
+            foreach (var (name, child) in children.Take(children.Count - 1).Skip(layers)) x = emitter.Emit((nn.Module<Tensor, Tensor>)child, name, x, ref sample);
+            if (sample.dim() != 2)
+                throw new NotSupportedException($"The penultimate layer's output has shape [{string.Join(", ", sample.shape)}] for one row; embeddings need [N, D].");
+            graph.OpInto("Identity", embeddingName, [x]);
+            graph.Output(embeddingName, ElementType.Float, null, sample.shape[1]);
+            return prefixRow;
         });
-        graph.Output(outputName, ElementType.Float, [null, .. row.Select(size => (long?)size)]);
         return (graph.ToModel(Opset, ProducerVersion), row);
     }
 
