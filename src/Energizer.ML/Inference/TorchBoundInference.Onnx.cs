@@ -206,8 +206,9 @@ internal sealed partial class TorchBoundInference
         try
         {
             var inputs = new (string Name, float[] Values, long[] RowShape)[1 + passes.Masks.Length];
-            var expanded = Rent(t * activations.Length);
-            DropoutMasks.ExpandInto(expanded.AsSpan(0, t * activations.Length), activations, t, seed, _plan.FirstDropout, rows, n,
+            int size = checked(t * activations.Length);
+            var expanded = Rent(size);
+            DropoutMasks.ExpandInto(expanded.AsSpan(0, size), activations, t, seed, _plan.FirstDropout, rows, n,
                 passes.FirstDropoutUnits, 1 - first.Rate, (float)(1 / (1 - first.Rate)));
             inputs[0] = (OnnxPassesInput, expanded, rowShape);
             for (int i = 0; i < passes.Masks.Length; i++)
