@@ -35,7 +35,7 @@ public static class SampleOptions
     {
         var option = new Option<string>("--initial-strategy")
         {
-            Description = $"How the initial labels are chosen before any model exists ({string.Join(", ", StrategyChoice.ColdStartNames)}; TypiClust and ProbCover read the pixels).",
+            Description = $"How the initial labels are chosen before any model exists ({string.Join(", ", StrategyChoice.ColdStartNames)}; TypiClust and ProbCover read the --embedding column, the pixels for Network).",
             DefaultValueFactory = _ => "Random",
         };
         option.Validators.Add(result =>
@@ -46,6 +46,18 @@ public static class SampleOptions
         });
         return option;
     }
+
+    /// <summary>"--embedding": what diversity strategies and the cold start measure distances on (<see cref="EmbeddingSource"/>, default Network).</summary>
+    public static Option<EmbeddingSource> Embedding() => new("--embedding")
+    {
+        Description = "What TypiClust, ProbCover, CoreSet and the cold start measure distances on: Network (the penultimate layer; the cold start reads the pixels), "
+            + "Pixels, or Pca (the pixels' first --pca-rank principal components, fitted on the pool without labels).",
+        DefaultValueFactory = _ => EmbeddingSource.Network,
+    };
+
+    /// <summary>"--pca-rank": the principal components of "--embedding Pca".</summary>
+    public static Option<int> PcaRank(int defaultRank) =>
+        Int("--pca-rank", "Principal components of --embedding Pca.", defaultRank, minimum: 1);
 
     /// <summary>"--seeds": how many seeds each strategy runs with (--seed, --seed + 1, ...).</summary>
     public static Option<int> Seeds() =>

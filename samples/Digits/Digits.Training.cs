@@ -55,6 +55,7 @@ public static partial class Digits
             InitialLabelledCount = settings.InitialLabelled,
             InitialStrategy = StrategyChoice.ColdStart(settings.InitialStrategy, settings.Seed, classes: 10),
             Seed = settings.Seed,
+            EmbeddingColumnName = settings.EmbeddingColumnName,
             CheckpointDirectory = checkpointDirectory,
         };
         return mlContext.ActiveLearning().Trainer(options)

@@ -32,6 +32,8 @@ public static class FashionApp
         var seeds = SampleOptions.Seeds();
         var initialStrategy = SampleOptions.InitialStrategy();
         var minimumSteps = SampleOptions.MinimumSteps();
+        var embedding = SampleOptions.Embedding();
+        var pcaRank = SampleOptions.PcaRank(defaults.PcaRank);
         var longProtocol = new Option<bool>("--long")
         {
             Description = $"The long protocol: {LongProtocol.InitialLabelled} initial labels and {LongProtocol.Rounds} queries of {LongProtocol.QuerySize}, up to 1,000 labels (replaces --initial, --rounds and --query-size).",
@@ -62,7 +64,7 @@ public static class FashionApp
         };
         var command = new RootCommand("Energizer.ML Fashion-MNIST sample: a ConvNet with MC-Dropout BALD against Random, with learning curves.")
         {
-            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, seeds, initialStrategy, minimumSteps, longProtocol, outDirectory, data, onnx, engine, web,
+            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, seeds, initialStrategy, minimumSteps, embedding, pcaRank, longProtocol, outDirectory, data, onnx, engine, web,
         };
         command.SetAction(parse =>
         {
@@ -85,6 +87,8 @@ public static class FashionApp
                 Seeds = parse.GetValue(seeds),
                 InitialStrategy = parse.GetValue(initialStrategy)!,
                 MinimumSteps = parse.GetValue(minimumSteps),
+                Embedding = parse.GetValue(embedding),
+                PcaRank = parse.GetValue(pcaRank),
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataDirectory = parse.GetValue(data)!,
                 Onnx = parse.GetValue(onnx),
@@ -119,10 +123,11 @@ public static class FashionApp
         Directory.CreateDirectory(settings.OutputDirectory);
         TorchRuntime.SetThreads(settings.Threads);
         var mlContext = new MLContext(settings.Seed);
-        var pool = mlContext.Data.LoadFromEnumerable(poolRows);
+        var (pool, embeddingColumn) = PoolEmbedding.Add(mlContext, mlContext.Data.LoadFromEnumerable(poolRows), "Features", settings.Embedding, settings.PcaRank, settings.Seed);
+        settings = settings with { EmbeddingColumnName = embeddingColumn };
         var test = mlContext.Data.LoadFromEnumerable(testRows);
         output.WriteLine($"Fashion-MNIST from {settings.DataDirectory}: pool {poolRows.Count}, test {testRows.Count}. "
-            + $"{settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} rounds of {settings.QuerySize}, seed {settings.Seed}"
+            + $"{settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} rounds of {settings.QuerySize}, embedding {PoolEmbedding.Describe(settings.Embedding, settings.PcaRank)}, seed {settings.Seed}"
             + (settings.Seeds > 1 ? $" to {settings.Seed + settings.Seeds - 1}." : "."));
         if (settings.Seeds > 1 && !settings.Web) return CompareSeeds(pool, test, settings, output);
 
@@ -173,7 +178,7 @@ public static class FashionApp
         var runs = jobs.Select((job, i) => new SeededStrategyRun(job.Strategy.Name, job.Seed, results[i])).ToList();
         string csv = SeedSummary.WriteCsv(runs, settings.OutputDirectory);
         StrategyComparison.CreateConsole(output).Write(SeedSummary.Table(runs,
-            $"Fashion-MNIST over {settings.Seeds} seeds: {settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} queries of {settings.QuerySize}"));
+            $"Fashion-MNIST over {settings.Seeds} seeds: {settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} queries of {settings.QuerySize}, embedding {PoolEmbedding.Describe(settings.Embedding, settings.PcaRank)}"));
         output.WriteLine($"Wrote {csv}.");
         return 0;
     }

@@ -47,6 +47,7 @@ public static partial class FashionMnist
             InitialStrategy = StrategyChoice.ColdStart(settings.InitialStrategy, settings.Seed, classes: 10),
             Seed = settings.Seed,
             ScoringBatchSize = 512,
+            EmbeddingColumnName = settings.EmbeddingColumnName,
             CheckpointDirectory = checkpointDirectory,
         };
         return mlContext.ActiveLearning().Trainer(options).Fit(BuildLearner(mlContext, settings), pool, oracle ?? Oracles.FromLabelColumn("Label"), test, progress);
