@@ -59,6 +59,23 @@ public static class SampleOptions
     public static Option<int> PcaRank(int defaultRank) =>
         Int("--pca-rank", "Principal components of --embedding Pca.", defaultRank, minimum: 1);
 
+    /// <summary>"--probcover-purity": the purity α ProbCover chooses its ball radius δ from (in (0, 1]).</summary>
+    public static Option<double> ProbCoverPurity()
+    {
+        var option = new Option<double>("--probcover-purity")
+        {
+            Description = "ProbCover's δ is the largest radius whose purity (share of rows with no row of another k-means cluster closer) is at least this; "
+                + $"lower gives larger balls (default {StrategyChoice.DefaultProbCoverPurity}, the paper's).",
+            DefaultValueFactory = _ => StrategyChoice.DefaultProbCoverPurity,
+        };
+        option.Validators.Add(result =>
+        {
+            double purity = result.GetValueOrDefault<double>();
+            if (!(purity > 0 && purity <= 1)) result.AddError("--probcover-purity must be in (0, 1].");
+        });
+        return option;
+    }
+
     /// <summary>"--seeds": how many seeds each strategy runs with (--seed, --seed + 1, ...).</summary>
     public static Option<int> Seeds() =>
         Int("--seeds", "Seeds per strategy (--seed, --seed + 1, ...); with more than one, a table gives mean ± sd over seeds.", 1, minimum: 1);

@@ -34,6 +34,7 @@ public static class DigitsApp
         var initialStrategy = SampleOptions.InitialStrategy();
         var embedding = SampleOptions.Embedding();
         var pcaRank = SampleOptions.PcaRank(defaults.PcaRank);
+        var probCoverPurity = SampleOptions.ProbCoverPurity();
         var outDirectory = new Option<string>("--out")
         {
             Description = "Folder for the learning curves (CSV, PNG), histories, the model and checkpoints.",
@@ -60,11 +61,12 @@ public static class DigitsApp
 
         var command = new RootCommand("Energizer.ML digits sample: active learning with several strategies on the same seed, with learning curves.")
         {
-            strategies, rounds, querySize, initial, epochs, minimumSteps, mcIterations, threads, seed, seeds, initialStrategy, embedding, pcaRank, outDirectory, data, checkpoints, interactive, web,
+            strategies, rounds, querySize, initial, epochs, minimumSteps, mcIterations, threads, seed, seeds, initialStrategy, embedding, pcaRank, probCoverPurity, outDirectory, data, checkpoints, interactive, web,
         };
         command.SetAction(parse =>
         {
-            StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var choices, out _);
+            StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var parsed, out _);
+            var choices = StrategyChoice.WithProbCoverPurity(parsed, parse.GetValue(probCoverPurity));
             if ((parse.GetValue(interactive) || parse.GetValue(web)) && parse.GetResult(strategies) is not { Implicit: false })
                 choices = [StrategyChoice.All.Single(c => c.Name == "Margin")];
             var settings = new DigitsSettings
@@ -82,6 +84,7 @@ public static class DigitsApp
                 InitialStrategy = parse.GetValue(initialStrategy)!,
                 Embedding = parse.GetValue(embedding),
                 PcaRank = parse.GetValue(pcaRank),
+                ProbCoverPurity = parse.GetValue(probCoverPurity),
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataPath = parse.GetValue(data)!,
                 Interactive = parse.GetValue(interactive),

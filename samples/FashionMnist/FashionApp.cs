@@ -34,6 +34,7 @@ public static class FashionApp
         var minimumSteps = SampleOptions.MinimumSteps();
         var embedding = SampleOptions.Embedding();
         var pcaRank = SampleOptions.PcaRank(defaults.PcaRank);
+        var probCoverPurity = SampleOptions.ProbCoverPurity();
         var longProtocol = new Option<bool>("--long")
         {
             Description = $"The long protocol: {LongProtocol.InitialLabelled} initial labels and {LongProtocol.Rounds} queries of {LongProtocol.QuerySize}, up to 1,000 labels (replaces --initial, --rounds and --query-size).",
@@ -64,11 +65,12 @@ public static class FashionApp
         };
         var command = new RootCommand("Energizer.ML Fashion-MNIST sample: a ConvNet with MC-Dropout BALD against Random, with learning curves.")
         {
-            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, seeds, initialStrategy, minimumSteps, embedding, pcaRank, longProtocol, outDirectory, data, onnx, engine, web,
+            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, seeds, initialStrategy, minimumSteps, embedding, pcaRank, probCoverPurity, longProtocol, outDirectory, data, onnx, engine, web,
         };
         command.SetAction(parse =>
         {
-            StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var choices, out _);
+            StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var parsed, out _);
+            var choices = StrategyChoice.WithProbCoverPurity(parsed, parse.GetValue(probCoverPurity));
             if (parse.GetValue(web) && parse.GetResult(strategies) is not { Implicit: false })
                 choices = [StrategyChoice.All.Single(c => c.Name == "BALD")];
             bool isLong = parse.GetValue(longProtocol);
@@ -89,6 +91,7 @@ public static class FashionApp
                 MinimumSteps = parse.GetValue(minimumSteps),
                 Embedding = parse.GetValue(embedding),
                 PcaRank = parse.GetValue(pcaRank),
+                ProbCoverPurity = parse.GetValue(probCoverPurity),
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataDirectory = parse.GetValue(data)!,
                 Onnx = parse.GetValue(onnx),

@@ -44,7 +44,7 @@ public static partial class FashionMnist
             QuerySize = settings.QuerySize,
             MaxRounds = settings.Rounds,
             InitialLabelledCount = settings.InitialLabelled,
-            InitialStrategy = StrategyChoice.ColdStart(settings.InitialStrategy, settings.Seed, classes: 10),
+            InitialStrategy = StrategyChoice.ColdStart(settings.InitialStrategy, settings.Seed, classes: 10, settings.ProbCoverPurity),
             Seed = settings.Seed,
             ScoringBatchSize = 512,
             EmbeddingColumnName = settings.EmbeddingColumnName,

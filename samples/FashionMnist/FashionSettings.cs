@@ -48,6 +48,9 @@ public sealed record FashionSettings
     /// <summary>What TypiClust, ProbCover, CoreSet and the cold start measure distances on.</summary>
     public EmbeddingSource Embedding { get; init; } = EmbeddingSource.Network;
 
+    /// <summary>The purity ProbCover chooses δ from, as a query strategy and as the cold start.</summary>
+    public double ProbCoverPurity { get; init; } = StrategyChoice.DefaultProbCoverPurity;
+
     /// <summary>Principal components of <see cref="EmbeddingSource.Pca"/>.</summary>
     public int PcaRank { get; init; } = 32;
 
