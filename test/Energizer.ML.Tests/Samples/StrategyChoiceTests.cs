@@ -18,9 +18,9 @@ public sealed class StrategyChoiceTests
         var probCover = (ProbCoverStrategy)choices[1].Create(7);
         Assert.AreEqual(0.5, probCover.Purity);
         Assert.AreEqual(7, probCover.Seed);
-        Assert.AreEqual(StrategyChoice.DefaultProbCoverPurity, ((ProbCoverStrategy)parsed[1].Create(7)).Purity);
-        var coldStart = (ProbCoverStrategy)StrategyChoice.ColdStart("ProbCover", 3, classes: 10, probCoverPurity: 0.75)!;
-        Assert.AreEqual((0.75, 10, 3), (coldStart.Purity, coldStart.Clusters!.Value, coldStart.Seed!.Value));
+        Assert.AreEqual(0.75, ((ProbCoverStrategy)parsed[1].Create(7)).Purity);
+        var coldStart = (ProbCoverStrategy)StrategyChoice.ColdStart("ProbCover", 3, classes: 10, probCoverPurity: 0.5)!;
+        Assert.AreEqual((0.5, 10, 3), (coldStart.Purity, coldStart.Clusters!.Value, coldStart.Seed!.Value));
     }
 
     [TestMethod]
@@ -34,6 +34,6 @@ public sealed class StrategyChoiceTests
             Assert.AreEqual("--probcover-purity must be in (0, 1].", errors.Single().Message, bad);
         }
         Assert.AreEqual(0, command.Parse(["--probcover-purity", "1"]).Errors.Count);
-        Assert.AreEqual(StrategyChoice.DefaultProbCoverPurity, command.Parse([]).GetValue(option));
+        Assert.AreEqual(0.75, command.Parse([]).GetValue(option));
     }
 }
