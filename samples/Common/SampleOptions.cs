@@ -35,7 +35,7 @@ public static class SampleOptions
     {
         var option = new Option<string>("--initial-strategy")
         {
-            Description = $"How the initial labels are chosen before any model exists ({string.Join(", ", StrategyChoice.ColdStartNames)}; TypiClust and ProbCover read the pixels).",
+            Description = $"How the initial labels are chosen before any model exists ({string.Join(", ", StrategyChoice.ColdStartNames)}; TypiClust and ProbCover read the --embedding column, the pixels for Network).",
             DefaultValueFactory = _ => "Random",
         };
         option.Validators.Add(result =>
@@ -43,6 +43,35 @@ public static class SampleOptions
             string name = result.GetValueOrDefault<string>() ?? "";
             if (!StrategyChoice.ColdStartNames.Contains(name, StringComparer.OrdinalIgnoreCase))
                 result.AddError($"Unknown --initial-strategy '{name}'. Valid: {string.Join(", ", StrategyChoice.ColdStartNames)}.");
+        });
+        return option;
+    }
+
+    /// <summary>"--embedding": what diversity strategies and the cold start measure distances on (<see cref="EmbeddingSource"/>, default Network).</summary>
+    public static Option<EmbeddingSource> Embedding() => new("--embedding")
+    {
+        Description = "What TypiClust, ProbCover, CoreSet and the cold start measure distances on: Network (the penultimate layer; the cold start reads the pixels), "
+            + "Pixels, or Pca (the pixels' first --pca-rank principal components, fitted on the pool without labels).",
+        DefaultValueFactory = _ => EmbeddingSource.Network,
+    };
+
+    /// <summary>"--pca-rank": the principal components of "--embedding Pca".</summary>
+    public static Option<int> PcaRank(int defaultRank) =>
+        Int("--pca-rank", "Principal components of --embedding Pca.", defaultRank, minimum: 1);
+
+    /// <summary>"--probcover-purity": the purity α ProbCover chooses its ball radius δ from (in (0, 1]).</summary>
+    public static Option<double> ProbCoverPurity()
+    {
+        var option = new Option<double>("--probcover-purity")
+        {
+            Description = "ProbCover's δ is the largest radius whose purity (share of rows with no row of another k-means cluster closer) is at least this; "
+                + $"lower gives larger balls (default {StrategyChoice.DefaultProbCoverPurity}; the paper's and the library's is 0.95).",
+            DefaultValueFactory = _ => StrategyChoice.DefaultProbCoverPurity,
+        };
+        option.Validators.Add(result =>
+        {
+            double purity = result.GetValueOrDefault<double>();
+            if (!(purity > 0 && purity <= 1)) result.AddError("--probcover-purity must be in (0, 1].");
         });
         return option;
     }

@@ -53,8 +53,9 @@ public static partial class Digits
             QuerySize = settings.QuerySize,
             MaxRounds = settings.Rounds,
             InitialLabelledCount = settings.InitialLabelled,
-            InitialStrategy = StrategyChoice.ColdStart(settings.InitialStrategy, settings.Seed, classes: 10),
+            InitialStrategy = StrategyChoice.ColdStart(settings.InitialStrategy, settings.Seed, classes: 10, settings.ProbCoverPurity),
             Seed = settings.Seed,
+            EmbeddingColumnName = settings.EmbeddingColumnName,
             CheckpointDirectory = checkpointDirectory,
         };
         return mlContext.ActiveLearning().Trainer(options)

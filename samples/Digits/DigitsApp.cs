@@ -32,6 +32,9 @@ public static class DigitsApp
         var seed = new Option<int>("--seed") { Description = "Seed of the split, the initial labels, the network and the strategies.", DefaultValueFactory = _ => 0 };
         var seeds = SampleOptions.Seeds();
         var initialStrategy = SampleOptions.InitialStrategy();
+        var embedding = SampleOptions.Embedding();
+        var pcaRank = SampleOptions.PcaRank(defaults.PcaRank);
+        var probCoverPurity = SampleOptions.ProbCoverPurity();
         var outDirectory = new Option<string>("--out")
         {
             Description = "Folder for the learning curves (CSV, PNG), histories, the model and checkpoints.",
@@ -58,11 +61,12 @@ public static class DigitsApp
 
         var command = new RootCommand("Energizer.ML digits sample: active learning with several strategies on the same seed, with learning curves.")
         {
-            strategies, rounds, querySize, initial, epochs, minimumSteps, mcIterations, threads, seed, seeds, initialStrategy, outDirectory, data, checkpoints, interactive, web,
+            strategies, rounds, querySize, initial, epochs, minimumSteps, mcIterations, threads, seed, seeds, initialStrategy, embedding, pcaRank, probCoverPurity, outDirectory, data, checkpoints, interactive, web,
         };
         command.SetAction(parse =>
         {
-            StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var choices, out _);
+            StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var parsed, out _);
+            var choices = StrategyChoice.WithProbCoverPurity(parsed, parse.GetValue(probCoverPurity));
             if ((parse.GetValue(interactive) || parse.GetValue(web)) && parse.GetResult(strategies) is not { Implicit: false })
                 choices = [StrategyChoice.All.Single(c => c.Name == "Margin")];
             var settings = new DigitsSettings
@@ -78,6 +82,9 @@ public static class DigitsApp
                 Seed = parse.GetValue(seed),
                 Seeds = parse.GetValue(seeds),
                 InitialStrategy = parse.GetValue(initialStrategy)!,
+                Embedding = parse.GetValue(embedding),
+                PcaRank = parse.GetValue(pcaRank),
+                ProbCoverPurity = parse.GetValue(probCoverPurity),
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataPath = parse.GetValue(data)!,
                 Interactive = parse.GetValue(interactive),
@@ -106,10 +113,11 @@ public static class DigitsApp
         if (settings.Seeds > 1 && !settings.Interactive && !settings.Web) return CompareSeeds(rows, settings, output);
         var mlContext = new MLContext(settings.Seed);
         var (poolRows, testRows) = DigitsData.Split(rows, settings.Seed);
-        var pool = mlContext.Data.LoadFromEnumerable(poolRows);
+        var (pool, embeddingColumn) = PoolEmbedding.Add(mlContext, mlContext.Data.LoadFromEnumerable(poolRows), "Features", settings.Embedding, settings.PcaRank, settings.Seed);
+        settings = settings with { EmbeddingColumnName = embeddingColumn };
         var test = mlContext.Data.LoadFromEnumerable(testRows);
         output.WriteLine($"{rows.Count} digits from {settings.DataPath}: pool {poolRows.Count}, test {testRows.Count}. "
-            + $"{settings.InitialLabelled} initial labels, {settings.Rounds} rounds of {settings.QuerySize}, seed {settings.Seed}.");
+            + $"{settings.InitialLabelled} initial labels, {settings.Rounds} rounds of {settings.QuerySize}, embedding {PoolEmbedding.Describe(settings.Embedding, settings.PcaRank)}, seed {settings.Seed}.");
         try
         {
             var runs = settings.Interactive || settings.Web
@@ -138,23 +146,24 @@ public static class DigitsApp
     private static int CompareSeeds(List<ModelInput> rows, DigitsSettings settings, TextWriter output)
     {
         var jobs = Enumerable.Range(settings.Seed, settings.Seeds).SelectMany(s => settings.Strategies.Select(c => (Strategy: c, Seed: s))).ToList();
-        var data = new Dictionary<int, (MLContext Context, IDataView Pool, IDataView Test)>();
+        var data = new Dictionary<int, (MLContext Context, IDataView Pool, string? EmbeddingColumn, IDataView Test)>();
         var results = StrategyComparison.RunJobs(jobs, j => $"{j.Strategy.Name} s{j.Seed}", settings.Rounds, output, (job, progress) =>
         {
             if (!data.TryGetValue(job.Seed, out var split))
             {
                 var context = new MLContext(job.Seed);
                 var (poolRows, testRows) = DigitsData.Split(rows, job.Seed);
-                data[job.Seed] = split = (context, context.Data.LoadFromEnumerable(poolRows), context.Data.LoadFromEnumerable(testRows));
+                var (pool, embeddingColumn) = PoolEmbedding.Add(context, context.Data.LoadFromEnumerable(poolRows), "Features", settings.Embedding, settings.PcaRank, job.Seed);
+                data[job.Seed] = split = (context, pool, embeddingColumn, context.Data.LoadFromEnumerable(testRows));
             }
-            var seeded = settings with { Seed = job.Seed };
+            var seeded = settings with { Seed = job.Seed, EmbeddingColumnName = split.EmbeddingColumn };
             return Digits.RunActiveLearning(split.Context, split.Pool, split.Test, job.Strategy, seeded, Oracles.FromLabelColumn("Label"),
                 settings.CheckpointDirectory is { } dir ? Path.Combine(dir, $"{job.Strategy.Name}-seed{job.Seed}") : null, progress);
         });
         var runs = jobs.Select((job, i) => new SeededStrategyRun(job.Strategy.Name, job.Seed, results[i])).ToList();
         string csv = SeedSummary.WriteCsv(runs, settings.OutputDirectory);
         StrategyComparison.CreateConsole(output).Write(SeedSummary.Table(runs,
-            $"Digits over {settings.Seeds} seeds: {settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} queries of {settings.QuerySize}"));
+            $"Digits over {settings.Seeds} seeds: {settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} queries of {settings.QuerySize}, embedding {PoolEmbedding.Describe(settings.Embedding, settings.PcaRank)}"));
         output.WriteLine($"Wrote {csv}.");
         return 0;
     }

@@ -38,6 +38,18 @@ public sealed record DigitsSettings
     /// <summary>How the initial labels are chosen: Random, TypiClust or ProbCover (<see cref="StrategyChoice.ColdStart"/>).</summary>
     public string InitialStrategy { get; init; } = "Random";
 
+    /// <summary>What TypiClust, ProbCover, CoreSet and the cold start measure distances on.</summary>
+    public EmbeddingSource Embedding { get; init; } = EmbeddingSource.Network;
+
+    /// <summary>The purity ProbCover chooses δ from, as a query strategy and as the cold start.</summary>
+    public double ProbCoverPurity { get; init; } = StrategyChoice.DefaultProbCoverPurity;
+
+    /// <summary>Principal components of <see cref="EmbeddingSource.Pca"/>.</summary>
+    public int PcaRank { get; init; } = 16;
+
+    /// <summary>The pool column <see cref="Embedding"/> reads (<c>ActiveLearningOptions.EmbeddingColumnName</c>); null: the network's penultimate layer.</summary>
+    public string? EmbeddingColumnName { get; init; }
+
     /// <summary>Where the CSV, the PNG, the model and checkpoints go.</summary>
     public required string OutputDirectory { get; init; }
 

@@ -32,6 +32,9 @@ public static class FashionApp
         var seeds = SampleOptions.Seeds();
         var initialStrategy = SampleOptions.InitialStrategy();
         var minimumSteps = SampleOptions.MinimumSteps();
+        var embedding = SampleOptions.Embedding();
+        var pcaRank = SampleOptions.PcaRank(defaults.PcaRank);
+        var probCoverPurity = SampleOptions.ProbCoverPurity();
         var longProtocol = new Option<bool>("--long")
         {
             Description = $"The long protocol: {LongProtocol.InitialLabelled} initial labels and {LongProtocol.Rounds} queries of {LongProtocol.QuerySize}, up to 1,000 labels (replaces --initial, --rounds and --query-size).",
@@ -62,11 +65,12 @@ public static class FashionApp
         };
         var command = new RootCommand("Energizer.ML Fashion-MNIST sample: a ConvNet with MC-Dropout BALD against Random, with learning curves.")
         {
-            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, seeds, initialStrategy, minimumSteps, longProtocol, outDirectory, data, onnx, engine, web,
+            strategies, rounds, querySize, initial, poolSize, testSize, epochs, mcIterations, threads, seed, seeds, initialStrategy, minimumSteps, embedding, pcaRank, probCoverPurity, longProtocol, outDirectory, data, onnx, engine, web,
         };
         command.SetAction(parse =>
         {
-            StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var choices, out _);
+            StrategyChoice.TryParseList(parse.GetValue(strategies)!, out var parsed, out _);
+            var choices = StrategyChoice.WithProbCoverPurity(parsed, parse.GetValue(probCoverPurity));
             if (parse.GetValue(web) && parse.GetResult(strategies) is not { Implicit: false })
                 choices = [StrategyChoice.All.Single(c => c.Name == "BALD")];
             bool isLong = parse.GetValue(longProtocol);
@@ -85,6 +89,9 @@ public static class FashionApp
                 Seeds = parse.GetValue(seeds),
                 InitialStrategy = parse.GetValue(initialStrategy)!,
                 MinimumSteps = parse.GetValue(minimumSteps),
+                Embedding = parse.GetValue(embedding),
+                PcaRank = parse.GetValue(pcaRank),
+                ProbCoverPurity = parse.GetValue(probCoverPurity),
                 OutputDirectory = Path.GetFullPath(parse.GetValue(outDirectory)!),
                 DataDirectory = parse.GetValue(data)!,
                 Onnx = parse.GetValue(onnx),
@@ -119,10 +126,11 @@ public static class FashionApp
         Directory.CreateDirectory(settings.OutputDirectory);
         TorchRuntime.SetThreads(settings.Threads);
         var mlContext = new MLContext(settings.Seed);
-        var pool = mlContext.Data.LoadFromEnumerable(poolRows);
+        var (pool, embeddingColumn) = PoolEmbedding.Add(mlContext, mlContext.Data.LoadFromEnumerable(poolRows), "Features", settings.Embedding, settings.PcaRank, settings.Seed);
+        settings = settings with { EmbeddingColumnName = embeddingColumn };
         var test = mlContext.Data.LoadFromEnumerable(testRows);
         output.WriteLine($"Fashion-MNIST from {settings.DataDirectory}: pool {poolRows.Count}, test {testRows.Count}. "
-            + $"{settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} rounds of {settings.QuerySize}, seed {settings.Seed}"
+            + $"{settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} rounds of {settings.QuerySize}, embedding {PoolEmbedding.Describe(settings.Embedding, settings.PcaRank)}, seed {settings.Seed}"
             + (settings.Seeds > 1 ? $" to {settings.Seed + settings.Seeds - 1}." : "."));
         if (settings.Seeds > 1 && !settings.Web) return CompareSeeds(pool, test, settings, output);
 
@@ -173,7 +181,7 @@ public static class FashionApp
         var runs = jobs.Select((job, i) => new SeededStrategyRun(job.Strategy.Name, job.Seed, results[i])).ToList();
         string csv = SeedSummary.WriteCsv(runs, settings.OutputDirectory);
         StrategyComparison.CreateConsole(output).Write(SeedSummary.Table(runs,
-            $"Fashion-MNIST over {settings.Seeds} seeds: {settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} queries of {settings.QuerySize}"));
+            $"Fashion-MNIST over {settings.Seeds} seeds: {settings.InitialLabelled} initial labels ({settings.InitialStrategy}), {settings.Rounds} queries of {settings.QuerySize}, embedding {PoolEmbedding.Describe(settings.Embedding, settings.PcaRank)}"));
         output.WriteLine($"Wrote {csv}.");
         return 0;
     }

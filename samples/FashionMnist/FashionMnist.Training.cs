@@ -44,9 +44,10 @@ public static partial class FashionMnist
             QuerySize = settings.QuerySize,
             MaxRounds = settings.Rounds,
             InitialLabelledCount = settings.InitialLabelled,
-            InitialStrategy = StrategyChoice.ColdStart(settings.InitialStrategy, settings.Seed, classes: 10),
+            InitialStrategy = StrategyChoice.ColdStart(settings.InitialStrategy, settings.Seed, classes: 10, settings.ProbCoverPurity),
             Seed = settings.Seed,
             ScoringBatchSize = 512,
+            EmbeddingColumnName = settings.EmbeddingColumnName,
             CheckpointDirectory = checkpointDirectory,
         };
         return mlContext.ActiveLearning().Trainer(options).Fit(BuildLearner(mlContext, settings), pool, oracle ?? Oracles.FromLabelColumn("Label"), test, progress);

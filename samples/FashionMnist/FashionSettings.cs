@@ -45,6 +45,18 @@ public sealed record FashionSettings
     /// <summary>The fewest optimizer steps of each fit (<c>TorchClassifierOptions.MinimumSteps</c>); null: the library's default.</summary>
     public int? MinimumSteps { get; init; }
 
+    /// <summary>What TypiClust, ProbCover, CoreSet and the cold start measure distances on.</summary>
+    public EmbeddingSource Embedding { get; init; } = EmbeddingSource.Network;
+
+    /// <summary>The purity ProbCover chooses δ from, as a query strategy and as the cold start.</summary>
+    public double ProbCoverPurity { get; init; } = StrategyChoice.DefaultProbCoverPurity;
+
+    /// <summary>Principal components of <see cref="EmbeddingSource.Pca"/>.</summary>
+    public int PcaRank { get; init; } = 32;
+
+    /// <summary>The pool column <see cref="Embedding"/> reads (<c>ActiveLearningOptions.EmbeddingColumnName</c>); null: the network's penultimate layer.</summary>
+    public string? EmbeddingColumnName { get; init; }
+
     /// <summary>Where the CSV, PNG, histories and the model go.</summary>
     public required string OutputDirectory { get; init; }
 

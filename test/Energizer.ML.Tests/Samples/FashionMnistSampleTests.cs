@@ -93,6 +93,35 @@ public sealed class FashionMnistSampleTests
     }
 
     [TestMethod]
+    public async Task TheColdStartReadsThePcaEmbedding()
+    {
+        // 60 images in 10 well-separated classes (a bright block at row 2·class): TypiClust's 10 clusters
+        // of the pool's principal components are the classes, so the 10 initial labels are one per
+        // class, which 10 random draws from 60 images give with probability 10!·6¹⁰/(60·59·…·51) < 0.1%.
+        string data = Path.Combine(_directory, "data");
+        Directory.CreateDirectory(data);
+        WriteIdx(data, IdxReader.Files[0], IdxReader.Files[1], 60);
+        WriteIdx(data, IdxReader.Files[2], IdxReader.Files[3], 20);
+        string output = Path.Combine(_directory, "out");
+        var (code, text, error) = await Run("--data", data, "--out", output, "--pool-size", "60", "--test-size", "20", "--rounds", "0",
+            "--initial", "10", "--epochs", "1", "--min-steps", "0", "--strategies", "Random", "--initial-strategy", "TypiClust",
+            "--embedding", "pca", "--pca-rank", "9");
+        Assert.AreEqual(0, code, error);
+        StringAssert.Contains(text, "embedding Pca(9)");
+        var initial = File.ReadAllLines(Path.Combine(output, "labels-Random.csv")).Skip(1).Select(l => l.Split(',')).Where(r => r[2] == "-1").ToList();
+        CollectionAssert.AreEquivalent(Enumerable.Range(1, 10).Select(k => k.ToString(CultureInfo.InvariantCulture)).ToArray(), initial.Select(r => r[1]).ToArray());
+    }
+
+    [TestMethod]
+    public async Task AnUnknownEmbeddingIsAnError()
+    {
+        var (code, _, error) = await Run("--embedding", "Clip", "--data", _directory);
+        Assert.AreNotEqual(0, code);
+        StringAssert.Contains(error, "Clip");
+        StringAssert.Contains(error, "--embedding");
+    }
+
+    [TestMethod]
     public async Task MissingFilesSayHowToGetThem()
     {
         var (code, _, error) = await Run("--data", _directory, "--out", Path.Combine(_directory, "out"));
