@@ -65,7 +65,7 @@ public static class SampleOptions
         var option = new Option<double>("--probcover-purity")
         {
             Description = "ProbCover's δ is the largest radius whose purity (share of rows with no row of another k-means cluster closer) is at least this; "
-                + $"lower gives larger balls (default {StrategyChoice.DefaultProbCoverPurity}; the paper's and the library's is 0.95).",
+                + $"lower gives larger balls (default {StrategyChoice.DefaultProbCoverPurity}, the library's; the paper's is 0.95).",
             DefaultValueFactory = _ => StrategyChoice.DefaultProbCoverPurity,
         };
         option.Validators.Add(result =>

@@ -24,8 +24,8 @@ public sealed record StrategyChoice(string Name, bool Stochastic, Func<int, Acqu
     ];
 
     /// <summary>
-    /// ProbCover's purity α when "--probcover-purity" is not given: 0.75, not the paper's and the
-    /// library's 0.95. On these pools of 900-3,000 rows the δ that keeps 95% of rows pure is below the
+    /// ProbCover's purity α when "--probcover-purity" is not given: the library's default, 0.75, not
+    /// the paper's 0.95. On these pools of 900-3,000 rows the δ that keeps 95% of rows pure is below the
     /// median distance to the nearest row, so most balls hold only their centre; measured over 5 seeds,
     /// 0.75 turned ProbCover from level with Random into clearly above it (README, "Label efficiency: measurements").
     /// </summary>

@@ -35,7 +35,7 @@ public sealed class ProbCoverStrategy : AcquisitionStrategy
     /// <summary>The ball radius δ; null chooses it from <see cref="Purity"/>.</summary>
     public double? Delta { get; }
 
-    /// <summary>The smallest share of pure rows δ may leave (the paper's α = 0.95).</summary>
+    /// <summary>The smallest share of pure rows δ may leave (the paper's α; 0.75 by default, the paper's 0.95 by choice).</summary>
     public double Purity { get; }
 
     /// <summary>The k-means clusters that judge purity; null takes the class count of the probabilities.</summary>

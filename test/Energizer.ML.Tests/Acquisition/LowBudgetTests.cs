@@ -108,9 +108,12 @@ public sealed class LowBudgetTests
         // Two k-means clusters {0, 1, 2} and {10, 11}. Distance of each row to the other cluster: 10, 9, 8, 8, 9.
         // Sorted down: 10, 9, 9, 8, 8. Purity 0.6: ⌈0.6·5⌉ = 3 → δ = 9 (rows 0, 1, 11 stay pure: 3/5).
         // Purity 0.95: ⌈4.75⌉ = 5 → δ = 8: every row is pure, as no ball (distance < 8) reaches the other cluster.
+        // Purity 0.75 (the default): ⌈3.75⌉ = 4 → δ = 8 as well.
         float[] points = [0, 1, 2, 10, 11];
         Assert.AreEqual(9, AcquisitionStrategy.ProbCover(purity: 0.6, seed: 0).ChooseDelta(points, 5, 1, 2));
+        Assert.AreEqual(8, AcquisitionStrategy.ProbCover(purity: 0.95, seed: 0).ChooseDelta(points, 5, 1, 2));
         Assert.AreEqual(8, AcquisitionStrategy.ProbCover(seed: 0).ChooseDelta(points, 5, 1, 2));
+        Assert.AreEqual(0.75, AcquisitionStrategy.ProbCover().Purity);
     }
 
     [TestMethod]
@@ -150,8 +153,8 @@ public sealed class LowBudgetTests
     public void FingerprintsNameEveryParameter()
     {
         Assert.AreEqual("TypiClust(seed=the loop's, neighbours=20, maxClusters=500, minClusterSize=5)", AcquisitionStrategy.TypiClust().Fingerprint);
-        Assert.AreEqual("ProbCover(delta=from purity, purity=0.95, clusters=the classes, seed=4)", AcquisitionStrategy.ProbCover(seed: 4).Fingerprint);
-        Assert.AreEqual("ProbCover(delta=0.5, purity=0.95, clusters=3, seed=the loop's)", AcquisitionStrategy.ProbCover(0.5, clusters: 3).Fingerprint);
+        Assert.AreEqual("ProbCover(delta=from purity, purity=0.75, clusters=the classes, seed=4)", AcquisitionStrategy.ProbCover(seed: 4).Fingerprint);
+        Assert.AreEqual("ProbCover(delta=0.5, purity=0.75, clusters=3, seed=the loop's)", AcquisitionStrategy.ProbCover(0.5, clusters: 3).Fingerprint);
         Assert.AreEqual("TypiClust(seed=7, neighbours=20, maxClusters=500, minClusterSize=5)", AcquisitionStrategy.TypiClust().ForRun(7).Fingerprint);
     }
 }
