@@ -55,13 +55,20 @@ public sealed class FashionMnistSampleTests
         return (code, output.ToString(), error.ToString());
     }
 
-    [TestMethod]
-    public async Task TinyRunWritesCurvesTableAndModel()
+    /// <summary>A data folder with 60 training and 20 test images in the Fashion-MNIST files' format.</summary>
+    private string WriteData()
     {
         string data = Path.Combine(_directory, "data");
         Directory.CreateDirectory(data);
         WriteIdx(data, IdxReader.Files[0], IdxReader.Files[1], 60);
         WriteIdx(data, IdxReader.Files[2], IdxReader.Files[3], 20);
+        return data;
+    }
+
+    [TestMethod]
+    public async Task TinyRunWritesCurvesTableAndModel()
+    {
+        string data = WriteData();
         string output = Path.Combine(_directory, "out");
         var (code, text, error) = await Run("--data", data, "--out", output, "--pool-size", "60", "--test-size", "20", "--rounds", "1",
             "--initial", "10", "--query-size", "5", "--epochs", "3", "--mc-iterations", "2", "--threads", "1", "--onnx");
@@ -98,10 +105,7 @@ public sealed class FashionMnistSampleTests
         // 60 images in 10 well-separated classes (a bright block at row 2·class): TypiClust's 10 clusters
         // of the pool's principal components are the classes, so the 10 initial labels are one per
         // class, which 10 random draws from 60 images give with probability 10!·6¹⁰/(60·59·…·51) < 0.1%.
-        string data = Path.Combine(_directory, "data");
-        Directory.CreateDirectory(data);
-        WriteIdx(data, IdxReader.Files[0], IdxReader.Files[1], 60);
-        WriteIdx(data, IdxReader.Files[2], IdxReader.Files[3], 20);
+        string data = WriteData();
         string output = Path.Combine(_directory, "out");
         var (code, text, error) = await Run("--data", data, "--out", output, "--pool-size", "60", "--test-size", "20", "--rounds", "0",
             "--initial", "10", "--epochs", "1", "--min-steps", "0", "--strategies", "Random", "--initial-strategy", "TypiClust",
@@ -189,10 +193,7 @@ public sealed class FashionMnistSampleTests
     [Timeout(300_000, CooperativeCancellation = true)]
     public async Task WebRunIsLabelledThroughThePageWithClassNamesAndGuesses()
     {
-        string data = Path.Combine(_directory, "data");
-        Directory.CreateDirectory(data);
-        WriteIdx(data, IdxReader.Files[0], IdxReader.Files[1], 60);
-        WriteIdx(data, IdxReader.Files[2], IdxReader.Files[3], 20);
+        string data = WriteData();
         string output = Path.Combine(_directory, "out");
         using var written = new WatchedWriter();
         using var error = new StringWriter(CultureInfo.InvariantCulture);
