@@ -87,12 +87,10 @@ internal sealed partial class TorchBoundInference
         if (part is not null)
         {
             var chosen = part;
-            // Deterministic runs are back to back, so ONNX Runtime's threads may spin between them;
-            // MC-Dropout alternates with managed mask writing and LibTorch, which need the cores meanwhile.
-            var runner = new Lazy<OnnxNetworkRunner>(() => new OnnxNetworkRunner(chosen.Model, OnnxInput, _model.FeatureCount, torch.get_num_threads(), spin: chosen.Layers == 0));
+            var runner = new Lazy<OnnxNetworkRunner>(() => new OnnxNetworkRunner(chosen.Model, OnnxInput, _model.FeatureCount, torch.get_num_threads()));
             var passes = part.Layers == 0 ? null : ExportPasses(part.RowShape);
             var passesRunner = passes is null ? null : new Lazy<OnnxNetworkRunner>(() =>
-                new OnnxNetworkRunner(passes.Model, OnnxPassesInput, (int)part.RowShape.Aggregate(1L, (a, b) => a * b), torch.get_num_threads(), spin: false));
+                new OnnxNetworkRunner(passes.Model, OnnxPassesInput, (int)part.RowShape.Aggregate(1L, (a, b) => a * b), torch.get_num_threads()));
             string what = part.Layers == 0
                 ? "OnnxRuntime"
                 : passes is not null

@@ -25,9 +25,7 @@ internal sealed class OnnxNetworkRunner : IDisposable
     /// <param name="inputName">Its float input [N, <paramref name="featureCount"/>].</param>
     /// <param name="featureCount">F.</param>
     /// <param name="threads">ONNX Runtime's intra-op threads.</param>
-    /// <param name="spin">Whether idle intra-op threads spin between runs: faster back-to-back runs,
-    /// but they take the cores from LibTorch when the two engines alternate (MC-Dropout).</param>
-    public OnnxNetworkRunner(byte[] model, string inputName, int featureCount, int threads, bool spin)
+    public OnnxNetworkRunner(byte[] model, string inputName, int featureCount, int threads)
     {
         using var options = new SessionOptions
         {
@@ -36,7 +34,10 @@ internal sealed class OnnxNetworkRunner : IDisposable
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
-        if (!spin) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        // Idle intra-op workers do not spin: between runs the scorer reads the next batch, writes masks
+        // or runs LibTorch, and a spinning worker took the second of two cores from that work
+        // (docs/design.md, "Scoring engines").
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _session = new InferenceSession(model, options);
         _inputName = inputName;
         _featureCount = featureCount;

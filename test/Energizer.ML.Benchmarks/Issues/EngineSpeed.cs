@@ -20,6 +20,9 @@ internal static class EngineSpeed
 {
     private const int BatchSize = 256;
 
+    /// <summary>The pause before each timed run, so the previous variant's ONNX Runtime workers have stopped spinning.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
+
     public static void Run()
     {
         Measure.Threads();
@@ -34,7 +37,7 @@ internal static class EngineSpeed
             double onnxAlone = Deterministic(conv, fashion, rounds: 7);
             var passesOnTorch = new McDropoutInference(10, consistent: false, probability: null, inplace: true, seed: 3, InferenceEngine.Auto) { PassesOnTorchSharp = true };
             using var fc1 = new DenseLayerAlone(rows: 10 * 1024, inputs: 64 * 7 * 7, outputs: 128);
-            var ms = Measure.Interleaved(5,
+            var ms = Measure.Interleaved(5, Settle,
                 ("MC-Dropout T=10 fresh, TorchSharp engine", () => Score(mc.WithEngine(InferenceEngine.TorchSharp), conv, fashion)),
                 ("MC-Dropout T=10 fresh, Auto (prefix and the T passes on ONNX Runtime, the library's masks as inputs)", () => Score(mc, conv, fashion)),
                 ("MC-Dropout T=10 fresh, prefix on ONNX Runtime, the T passes in TorchSharp", () => Score(passesOnTorch, conv, fashion)),
@@ -46,7 +49,7 @@ internal static class EngineSpeed
                 + $"whole graph with ONNX Runtime's own dropout ÷ Auto = {ms[1] / ms[3]:F2}x; "
                 + $"bound = TorchSharp ÷ (ONNX Runtime alone, deterministic, session once + fc1 alone on the pass rows, faster engine) = {bound:F2}x   [torch threads {torch.get_num_threads()}]");
             var consistent = InferenceMode.McDropout(10, consistent: true, seed: 3);
-            var cs = Measure.Interleaved(5,
+            var cs = Measure.Interleaved(5, Settle,
                 ("MC-Dropout T=10 consistent, TorchSharp engine", () => Score(consistent.WithEngine(InferenceEngine.TorchSharp), conv, fashion)),
                 ("MC-Dropout T=10 consistent, Auto (prefix on ONNX Runtime, the passes in TorchSharp on the kept units)", () => Score(consistent, conv, fashion)));
             Console.WriteLine($"  RATIO consistent MC-Dropout Auto ÷ TorchSharp = {cs[0] / cs[1]:F2}x   [torch threads {torch.get_num_threads()}]");
@@ -70,7 +73,7 @@ internal static class EngineSpeed
             once.Run();
         }
 
-        var ms = Measure.Interleaved(rounds,
+        var ms = Measure.Interleaved(rounds, Settle,
             ("deterministic, TorchSharp engine", () => Score(InferenceMode.Deterministic.WithEngine(InferenceEngine.TorchSharp), model, pool)),
             ("deterministic, Auto (a scoring pass: binding and session made for it)", () => Score(InferenceMode.Deterministic, model, pool)),
             ("deterministic, ONNX Runtime alone (session made for the pass)", AloneWithItsOwnSession),

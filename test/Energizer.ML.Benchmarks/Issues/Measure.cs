@@ -17,7 +17,16 @@ internal static class Measure
     /// warm-up left the scorer's medians swinging between runs (0.48-0.93 of the hand-written loop;
     /// 0.85-0.87 every time with tiered compilation off).
     /// </summary>
-    public static double[] Interleaved(int rounds, params (string Name, Action Run)[] variants)
+    public static double[] Interleaved(int rounds, params (string Name, Action Run)[] variants) =>
+        Interleaved(rounds, TimeSpan.Zero, variants);
+
+    /// <summary>
+    /// <see cref="Interleaved(int, ValueTuple{string, Action}[])"/> with an unmeasured pause of
+    /// <paramref name="settle"/> before each timed run: an ONNX Runtime session's intra-op worker keeps
+    /// spinning for a while after a run, and with two threads on two cores it took the second core from
+    /// the variant timed next (2-thread medians of the same code swung 0.45-2.87 by variant order).
+    /// </summary>
+    public static double[] Interleaved(int rounds, TimeSpan settle, params (string Name, Action Run)[] variants)
     {
         foreach (var v in variants)
         {
@@ -29,6 +38,7 @@ internal static class Measure
         {
             for (int i = 0; i < variants.Length; i++)
             {
+                if (settle > TimeSpan.Zero) Thread.Sleep(settle);
                 var clock = Stopwatch.StartNew();
                 variants[i].Run();
                 times[i].Add(clock.Elapsed.TotalMilliseconds);

@@ -179,7 +179,7 @@ public sealed class InferenceEngineTests
         var (model, row) = Energizer.ML.Torch.OnnxExport.OnnxNetworkWriter.WritePrefix(network, 2, 64, "x", "prefix", "embedding");
         CollectionAssert.AreEqual(new long[] { 32 }, row);
         var features = Enumerable.Range(0, 3 * 64).Select(i => (i % 17) / 16f).ToArray();
-        using var runner = new Energizer.ML.Onnx.OnnxNetworkRunner(model, "x", 64, 1, spin: false);
+        using var runner = new Energizer.ML.Onnx.OnnxNetworkRunner(model, "x", 64, 1);
         var prefix = new float[3 * 32];
         var embedding = new float[3 * 16];
         runner.Run(features, 3, ("prefix", prefix, [32]), ("embedding", embedding, [16]));
