@@ -57,14 +57,22 @@ public sealed class PointwisePropertyTests
     }
 
     [TestMethod]
-    public void MarginAndLeastConfidenceAreBetweenZeroAndOne()
+    public void MarginAndLeastConfidenceFollowTheirDefinitionsWithinTheirRanges()
     {
         ForAll((p, batch) =>
         {
             var margin = Scores(AcquisitionStrategy.Margin, batch);
             var least = Scores(AcquisitionStrategy.LeastConfidence, batch);
+            var mean = new double[p.Classes];
             for (int n = 0; n < p.Rows; n++)
             {
+                // By the definitions, on the mean over passes: margin 1 − (p₁ − p₂), least confidence 1 − p₁
+                // (p₂ = 0 with one class).
+                p.MeanOf(n, mean);
+                var sorted = mean.OrderDescending().ToArray();
+                double p1 = sorted[0], p2 = sorted.Length > 1 ? sorted[1] : 0;
+                Assert.AreEqual(1 - (p1 - p2), margin[n], Slack, $"margin of row {n}");
+                Assert.AreEqual(1 - p1, least[n], Slack, $"least confidence of row {n}");
                 Assert.IsTrue(margin[n] is >= 0 and <= 1, $"margin {margin[n]}");
                 Assert.IsTrue(least[n] >= 0 && least[n] <= 1 - (1.0 / p.Classes) + Slack, $"least confidence {least[n]}");
                 Assert.IsTrue(margin[n] >= least[n] - Slack, "1 − (p₁ − p₂) ≥ 1 − p₁");
@@ -73,7 +81,7 @@ public sealed class PointwisePropertyTests
     }
 
     [TestMethod]
-    public void CommitteeScoresStayInTheirRanges()
+    public void CommitteeScoresFollowTheirDefinitionsWithinTheirRanges()
     {
         ForAll((p, batch) =>
         {
@@ -82,6 +90,16 @@ public sealed class PointwisePropertyTests
             var std = Scores(AcquisitionStrategy.MeanStd, batch);
             for (int n = 0; n < p.Rows; n++)
             {
+                // 1 − the modal class's share of the T votes (each pass votes for its arg-max).
+                var votesPerClass = new int[p.Classes];
+                for (int t = 0; t < p.Iterations; t++)
+                {
+                    var pass = p[t, n];
+                    int best = 0;
+                    for (int c = 1; c < p.Classes; c++) if (pass[c] > pass[best]) best = c;
+                    votesPerClass[best]++;
+                }
+                Assert.AreEqual(1 - ((double)votesPerClass.Max() / p.Iterations), ratios[n], Slack, $"variation ratio of row {n}");
                 Assert.IsTrue(ratios[n] >= 0 && ratios[n] <= 1 - (1.0 / p.Iterations) + Slack, $"variation ratio {ratios[n]}, T = {p.Iterations}");
                 Assert.IsTrue(votes[n] >= 0 && votes[n] <= Math.Log(Math.Min(p.Classes, p.Iterations)) + Slack, $"vote entropy {votes[n]}");
                 Assert.IsTrue(std[n] >= 0 && std[n] <= 0.5 + Slack, $"mean std {std[n]}");
